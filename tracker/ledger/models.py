@@ -1,0 +1,164 @@
+"""Business events, deliverables, submissions, waivers and the audit trail."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.catalog.models import Commitment, CommitmentVersion
+from tracker.extensions import db
+from tracker.org.models import Person, Store
+from tracker.types import UTCDateTime
+
+STATUSES = ("open", "submitted", "accepted", "returned", "waived")
+OPEN_STATUSES = ("open", "returned")  # the provider still owes something
+RETURN_REASONS = ("incomplete", "unsigned", "wrong_amount", "other")
+
+
+class BusinessEvent(db.Model):
+    """Something that happened in a store (a car delivered, a loan paid out) with its reference."""
+
+    __tablename__ = "business_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reference: Mapped[str] = mapped_column(String(100), index=True)
+    customer: Mapped[str | None] = mapped_column(String(200))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    store: Mapped[Store] = relationship()
+
+
+class Deliverable(db.Model):
+    """One occurrence of a commitment. Its due time is fixed when it is created."""
+
+    __tablename__ = "deliverable"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        Index("ix_deliverable_store_status_due", "store_id", "status", "due_at"),
+        Index("ix_deliverable_month_provider", "due_month", "provider_id", "store_id"),
+        Index("ix_deliverable_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("commitment_version.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    # Copied from the commitment, which never changes them, so lists and scorecards need no join.
+    provider_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("business_event.id"), index=True)
+    # Makes creation idempotent: one deliverable per (commitment, store, occurrence) or per
+    # (commitment, event); NULL for requests, each of which is its own occurrence.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    occurrence_date: Mapped[date | None] = mapped_column(Date)
+    period: Mapped[str | None] = mapped_column(String(10))
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    request_note: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM of the due day in the store's zone
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    state_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on acceptance: the submission finally accepted decides on time and lateness.
+    final_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lateness_seconds: Mapped[int | None]
+    return_count: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+    commitment: Mapped[Commitment] = relationship(lazy="joined")
+    version: Mapped[CommitmentVersion] = relationship(lazy="joined")
+    store: Mapped[Store] = relationship(lazy="joined")
+    event: Mapped[BusinessEvent | None] = relationship()
+    submissions: Mapped[list["Submission"]] = relationship(
+        back_populates="deliverable", order_by="Submission.seq"
+    )
+    waiver: Mapped["Waiver | None"] = relationship(back_populates="deliverable")
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Still owed by the provider and past its due time."""
+        return self.status in OPEN_STATUSES and self.due_at < now
+
+
+class Submission(db.Model):
+    """One hand-over of a deliverable; every one is kept, with the return reason if returned."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("deliverable_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id"), index=True)
+    seq: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_path: Mapped[str | None] = mapped_column(String(500))
+    file_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    return_reason: Mapped[str | None] = mapped_column(String(32))
+    return_note: Mapped[str | None] = mapped_column(Text)
+    checklist: Mapped[list | None] = mapped_column(JSON)
+
+    deliverable: Mapped[Deliverable] = relationship(back_populates="submissions")
+    submitted_by: Mapped[Person | None] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Waiver(db.Model):
+    """A deliverable declared not applicable by the receiving side, with its reason."""
+
+    __tablename__ = "waiver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    waived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    deliverable: Mapped[Deliverable] = relationship(back_populates="waiver")
+
+
+class AuditEntry(db.Model):
+    """One change of state: who did what to which row, when by the server's clock."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("store.id"))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped[Person | None] = relationship()

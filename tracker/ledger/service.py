@@ -1,0 +1,623 @@
+"""The ledger: business events create deliverables, which clerks submit and receivers decide.
+
+Every function takes the session and `now`, never reads the clock and never commits: the view,
+job or command that calls it owns the transaction. State changes are conditional UPDATEs, so
+two requests racing for the same deliverable (two browser tabs) take effect once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.calendar.deadlines import event_due, recurring_due, request_due
+from tracker.calendar.service import store_calendar
+from tracker.catalog.dealership import EVENT_TYPES
+from tracker.catalog.models import Commitment
+from tracker.errors import BadInput, Conflict, NotAllowed, NotFound
+from tracker.ledger.models import (
+    OPEN_STATUSES,
+    RETURN_REASONS,
+    AuditEntry,
+    BusinessEvent,
+    Deliverable,
+    Submission,
+    Waiver,
+)
+from tracker.org.models import Person, Store
+
+# How far ahead recurring deliverables are kept created.
+RECURRING_HORIZON = timedelta(weeks=6)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a clerk hands in with a submission."""
+
+    reference: str | None = None
+    amount: Decimal | str | None = None
+    note: str | None = None
+    file_name: str | None = None
+    file_path: str | None = None
+    file_type: str | None = None
+    file_size: int | None = None
+
+
+def require_aware(value: datetime, what: str) -> datetime:
+    """Reject a time without a zone: the tracker cannot guess which zone a clerk meant."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BadInput(
+            f"{what} {value.isoformat()} has no time zone; give an offset such as +08:00"
+        )
+    return value
+
+
+def server_time(now: datetime) -> datetime:
+    """A submission's time: the server's instant, to the whole second (so 23:59:59 is on time)."""
+    return require_aware(now, "now").replace(microsecond=0)
+
+
+def _local_month(instant: datetime, store: Store) -> str:
+    return instant.astimezone(store.zone).strftime("%Y-%m")
+
+
+def _audit(
+    session: Session,
+    now: datetime,
+    actor: Person | None,
+    deliverable: Deliverable,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    **detail,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_id=actor.id if actor else None,
+            store_id=deliverable.store_id,
+            entity="deliverable",
+            entity_id=deliverable.id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail={k: v for k, v in detail.items() if v is not None} or None,
+        )
+    )
+
+
+def _new_deliverable(
+    commitment: Commitment, store: Store, due_at: datetime, now: datetime, **fields
+) -> Deliverable:
+    return Deliverable(
+        commitment=commitment,
+        version=commitment.current,
+        store=store,
+        provider_id=commitment.provider_id,
+        receiver_id=commitment.receiver_id,
+        due_at=due_at,
+        due_month=_local_month(due_at, store),
+        status="open",
+        state_version=1,
+        created_at=now,
+        return_count=0,
+        **fields,
+    )
+
+
+def get_deliverable(session: Session, deliverable_id: int) -> Deliverable:
+    """The deliverable with this id, or NotFound."""
+    deliverable = session.get(Deliverable, deliverable_id)
+    if deliverable is None:
+        raise NotFound(f"no deliverable {deliverable_id}")
+    return deliverable
+
+
+# --- business events ---
+
+
+def record_event(
+    session: Session,
+    *,
+    store: Store,
+    type: str,
+    occurred_at: datetime,
+    reference: str,
+    by: Person | None,
+    now: datetime,
+    customer: str | None = None,
+    vin: str | None = None,
+    amount: Decimal | str | None = None,
+) -> tuple[BusinessEvent, list[Deliverable]]:
+    """Record a business event and create the deliverables it triggers, due per their rules."""
+    if type not in EVENT_TYPES:
+        raise BadInput(f"unknown event type {type!r}; known: {', '.join(EVENT_TYPES)}")
+    require_aware(occurred_at, "the event time")
+    if occurred_at > now + timedelta(minutes=5):
+        raise BadInput("the event time is in the future; record an event once it has happened")
+    reference = (reference or "").strip()
+    if not reference:
+        raise BadInput("a reference (deal number, customer or document) is required")
+    if by is not None and by.store_id != store.id and by.role != "admin":
+        raise NotAllowed(
+            f"{by.email} works in another store and cannot record events in {store.code}"
+        )
+    vin = (vin or "").strip().upper() or None
+    if vin and len(vin) != 17:
+        raise BadInput("a VIN has 17 characters")
+    event = BusinessEvent(
+        store_id=store.id,
+        type=type,
+        occurred_at=occurred_at,
+        reference=reference,
+        customer=(customer or "").strip() or None,
+        vin=vin,
+        amount=_amount(amount),
+        recorded_by_id=by.id if by else None,
+        recorded_at=now,
+    )
+    session.add(event)
+    session.flush()
+    commitments = session.scalars(
+        select(Commitment)
+        .where(Commitment.event_type == type, Commitment.retired_at.is_(None))
+        .order_by(Commitment.id)
+    ).all()
+    calendar = store_calendar(session, store)
+    local_time = occurred_at.astimezone(store.zone).time()
+    created = []
+    for commitment in commitments:
+        version = commitment.current
+        if version.trigger_after is not None and local_time < version.trigger_after:
+            continue
+        due_at = event_due(version.rule(commitment.kind), occurred_at, store.zone, calendar)
+        deliverable = _new_deliverable(
+            commitment,
+            store,
+            due_at,
+            now,
+            event_id=event.id,
+            reference=reference,
+            amount=event.amount,
+            dedupe_key=f"e:{commitment.id}:{event.id}",
+        )
+        session.add(deliverable)
+        session.flush()
+        _audit(session, now, by, deliverable, "created", None, "open", event=type)
+        if commitment.kind == "checklist":
+            # A checklist point is presented at the event itself; the receiver checks it.
+            _submit(
+                session,
+                deliverable,
+                by=by,
+                now=now,
+                evidence=Evidence(reference=reference),
+                late_reason=None,
+                expected_version=None,
+                note="presented at the event",
+            )
+        created.append(deliverable)
+    return event, created
+
+
+# --- recurring deliverables ---
+
+
+def ensure_recurring(
+    session: Session,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    stores: list[Store] | None = None,
+) -> list[Deliverable]:
+    """Create the recurring deliverables due between `since` (default now) and `until`
+    (default six weeks ahead) that do not exist yet. Safe to run twice or in two processes."""
+    since = since or now
+    until = until or now + RECURRING_HORIZON
+    stores = stores if stores is not None else list(session.scalars(select(Store)))
+    commitments = session.scalars(
+        select(Commitment).where(Commitment.kind == "recurring", Commitment.retired_at.is_(None))
+    ).all()
+    created = []
+    for store in stores:
+        calendar = store_calendar(session, store)
+        wanted = {}
+        for commitment in commitments:
+            version = commitment.current
+            rule = version.rule("recurring")
+            count = {"monthly": 2, "weekly": 9, "daily": 63}[rule.frequency]
+            count += (until - since).days // {"monthly": 28, "weekly": 7, "daily": 1}[
+                rule.frequency
+            ]
+            for occurrence in recurring_due(rule, since, store.zone, calendar, count):
+                if occurrence.due > until:
+                    break
+                key = f"r:{commitment.id}:{store.id}:{occurrence.nominal.isoformat()}"
+                wanted[key] = (commitment, occurrence)
+        if not wanted:
+            continue
+        existing = set(
+            session.scalars(
+                select(Deliverable.dedupe_key).where(Deliverable.dedupe_key.in_(wanted))
+            )
+        )
+        for key, (commitment, occurrence) in wanted.items():
+            if key in existing:
+                continue
+            deliverable = _new_deliverable(
+                commitment,
+                store,
+                occurrence.due,
+                now,
+                dedupe_key=key,
+                occurrence_date=occurrence.nominal,
+                period=_period(
+                    occurrence.nominal, commitment.current.frequency, commitment.current.period_back
+                ),
+            )
+            try:
+                with session.begin_nested():
+                    session.add(deliverable)
+                    session.flush()
+            except IntegrityError:
+                continue  # another process created it a moment ago
+            _audit(session, now, None, deliverable, "created", None, "open", recurring=True)
+            created.append(deliverable)
+    return created
+
+
+def _period(nominal, frequency: str, back: int) -> str:
+    """The period a recurring deliverable reports on, e.g. the month before for `period_back=1`."""
+    if frequency == "monthly":
+        month = nominal.year * 12 + nominal.month - 1 - back
+        return f"{month // 12:04d}-{month % 12 + 1:02d}"
+    day = nominal - timedelta(days=back * (7 if frequency == "weekly" else 1))
+    return day.isoformat()
+
+
+# --- requests ---
+
+
+def raise_request(
+    session: Session,
+    *,
+    store: Store,
+    commitment: Commitment,
+    by: Person,
+    now: datetime,
+    note: str,
+    due_at: datetime | None = None,
+    reference: str | None = None,
+) -> Deliverable:
+    """The receiving department asks the provider for something due at a time it sets
+    (by default the end of the next working day)."""
+    if commitment.kind != "request":
+        raise BadInput(f"{commitment.code} is not raised on request")
+    if commitment.retired:
+        raise BadInput(f"{commitment.code} is retired")
+    _require_receiver(by, commitment.receiver_id, store.id, "raise a request for")
+    note = (note or "").strip()
+    if not note:
+        raise BadInput("say what is needed: the request's note is required")
+    if due_at is None:
+        due_at = request_due(
+            commitment.current.rule("request"), now, store.zone, store_calendar(session, store)
+        )
+    require_aware(due_at, "the due time")
+    if due_at <= now:
+        raise BadInput("the due time must be in the future")
+    deliverable = _new_deliverable(
+        commitment,
+        store,
+        due_at,
+        now,
+        requested_by_id=by.id,
+        request_note=note,
+        reference=(reference or "").strip() or None,
+    )
+    session.add(deliverable)
+    session.flush()
+    _audit(session, now, by, deliverable, "requested", None, "open", note=note)
+    return deliverable
+
+
+# --- life of a deliverable ---
+
+
+def may_submit(person: Person, deliverable: Deliverable) -> bool:
+    """People of the providing department in the deliverable's store submit it."""
+    return (
+        person.active
+        and person.department_id == deliverable.provider_id
+        and person.store_id == deliverable.store_id
+    )
+
+
+def may_decide(person: Person, deliverable: Deliverable) -> bool:
+    """People of the receiving department in the deliverable's store accept, return or waive it."""
+    return (
+        person.active
+        and person.department_id == deliverable.receiver_id
+        and person.store_id == deliverable.store_id
+    )
+
+
+def _require_receiver(person: Person, receiver_id: int, store_id: int, doing: str) -> None:
+    if not (person.active and person.department_id == receiver_id and person.store_id == store_id):
+        raise NotAllowed(f"{person.email} is not in the receiving department and cannot {doing} it")
+
+
+def submit(
+    session: Session,
+    deliverable: Deliverable,
+    *,
+    by: Person,
+    now: datetime,
+    evidence: Evidence,
+    late_reason: str | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """Hand a deliverable in. Late submissions need a reason; the time is the server's."""
+    if not may_submit(by, deliverable):
+        raise NotAllowed(f"{by.email} is not in the providing department and cannot submit it")
+    if deliverable.status not in OPEN_STATUSES:
+        raise Conflict(f"deliverable {deliverable.id} is {deliverable.status}; nothing to submit")
+    required = deliverable.version.evidence or []
+    missing = [
+        f
+        for f in ("reference", "amount", "file")
+        if f in required
+        and not {
+            "reference": evidence.reference,
+            "amount": evidence.amount,
+            "file": evidence.file_path,
+        }[f]
+    ]
+    if missing:
+        raise BadInput(f"this deliverable needs evidence: {', '.join(missing)}")
+    late_reason = (late_reason or "").strip() or None
+    if server_time(now) > deliverable.due_at and not late_reason:
+        raise BadInput("it is past the due time: say why it is late")
+    return _submit(
+        session,
+        deliverable,
+        by=by,
+        now=now,
+        evidence=evidence,
+        late_reason=late_reason,
+        expected_version=expected_version,
+    )
+
+
+def _submit(
+    session: Session,
+    deliverable: Deliverable,
+    *,
+    by: Person | None,
+    now: datetime,
+    evidence: Evidence,
+    late_reason: str | None,
+    expected_version: int | None,
+    note: str | None = None,
+) -> Submission:
+    at = server_time(now)
+    before = deliverable.status
+    _transition(
+        session, deliverable, OPEN_STATUSES, "submitted", expected_version, last_submitted_at=at
+    )
+    seq = 1 + session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(Submission.deliverable_id == deliverable.id)
+    )
+    submission = Submission(
+        deliverable_id=deliverable.id,
+        seq=seq,
+        submitted_at=at,
+        submitted_by_id=by.id if by else None,
+        reference=(evidence.reference or "").strip() or None,
+        amount=_amount(evidence.amount),
+        note=(evidence.note or note or "").strip() or None,
+        late_reason=late_reason,
+        file_name=evidence.file_name,
+        file_path=evidence.file_path,
+        file_type=evidence.file_type,
+        file_size=evidence.file_size,
+        outcome="pending",
+    )
+    session.add(submission)
+    session.flush()
+    _audit(
+        session,
+        at,
+        by,
+        deliverable,
+        "submitted",
+        before,
+        "submitted",
+        submission=seq,
+        late=at > deliverable.due_at,
+        late_reason=late_reason,
+    )
+    return submission
+
+
+def accept(
+    session: Session,
+    deliverable: Deliverable,
+    *,
+    by: Person,
+    now: datetime,
+    checklist: list[bool] | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """Accept the latest submission. Every checklist point must be ticked; otherwise return it."""
+    if not may_decide(by, deliverable):
+        raise NotAllowed(f"{by.email} is not in the receiving department and cannot accept it")
+    if deliverable.status != "submitted":
+        raise BadInput(
+            f"deliverable {deliverable.id} is {deliverable.status}, not submitted: "
+            "only a submitted deliverable can be accepted"
+        )
+    points = deliverable.version.checklist or []
+    if checklist is None:
+        checklist = [True] * len(points)
+    if len(checklist) != len(points) or not all(checklist):
+        raise BadInput("every checklist point must be ticked to accept; return it otherwise")
+    submission = _latest_submission(session, deliverable)
+    lateness = max(0, int((submission.submitted_at - deliverable.due_at).total_seconds()))
+    _transition(
+        session,
+        deliverable,
+        ("submitted",),
+        "accepted",
+        expected_version,
+        final_submitted_at=submission.submitted_at,
+        accepted_at=now,
+        lateness_seconds=lateness,
+    )
+    submission.outcome, submission.decided_at, submission.decided_by_id = "accepted", now, by.id
+    submission.checklist = checklist
+    _audit(
+        session,
+        now,
+        by,
+        deliverable,
+        "accepted",
+        "submitted",
+        "accepted",
+        submission=submission.seq,
+        lateness_seconds=lateness,
+    )
+    return submission
+
+
+def return_deliverable(
+    session: Session,
+    deliverable: Deliverable,
+    *,
+    by: Person,
+    now: datetime,
+    reason: str,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """Send the latest submission back with a reason; the provider submits again."""
+    if not may_decide(by, deliverable):
+        raise NotAllowed(f"{by.email} is not in the receiving department and cannot return it")
+    if reason not in RETURN_REASONS:
+        raise BadInput(f"a return needs a reason, one of: {', '.join(RETURN_REASONS)}")
+    note = (note or "").strip() or None
+    if reason == "other" and not note:
+        raise BadInput("say what is wrong: a note is required with the reason 'other'")
+    if deliverable.status != "submitted":
+        raise BadInput(
+            f"deliverable {deliverable.id} is {deliverable.status}, not submitted: "
+            "only a submitted deliverable can be returned"
+        )
+    submission = _latest_submission(session, deliverable)
+    _transition(
+        session,
+        deliverable,
+        ("submitted",),
+        "returned",
+        expected_version,
+        return_count=Deliverable.return_count + 1,
+    )
+    submission.outcome, submission.decided_at, submission.decided_by_id = "returned", now, by.id
+    submission.return_reason, submission.return_note = reason, note
+    _audit(
+        session,
+        now,
+        by,
+        deliverable,
+        "returned",
+        "submitted",
+        "returned",
+        submission=submission.seq,
+        reason=reason,
+        note=note,
+    )
+    return submission
+
+
+def waive(
+    session: Session,
+    deliverable: Deliverable,
+    *,
+    by: Person,
+    now: datetime,
+    reason: str,
+    expected_version: int | None = None,
+) -> Waiver:
+    """Declare a deliverable not applicable. The receiving side does it, with a reason."""
+    if not may_decide(by, deliverable):
+        raise NotAllowed(f"{by.email} is not in the receiving department and cannot waive it")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("a waiver needs a reason")
+    if deliverable.status not in OPEN_STATUSES:
+        raise BadInput(
+            f"deliverable {deliverable.id} is {deliverable.status}: "
+            "only an open or returned deliverable can be waived"
+        )
+    before = deliverable.status
+    _transition(session, deliverable, OPEN_STATUSES, "waived", expected_version)
+    waiver = Waiver(deliverable_id=deliverable.id, reason=reason, waived_by_id=by.id, waived_at=now)
+    session.add(waiver)
+    session.flush()
+    _audit(session, now, by, deliverable, "waived", before, "waived", reason=reason)
+    return waiver
+
+
+def _transition(
+    session: Session,
+    deliverable: Deliverable,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    expected_version: int | None,
+    **values,
+) -> None:
+    """Move the row only if it is still as we saw it; exactly one row must change."""
+    stmt = update(Deliverable).where(
+        Deliverable.id == deliverable.id, Deliverable.status.in_(from_statuses)
+    )
+    if expected_version is not None:
+        stmt = stmt.where(Deliverable.state_version == expected_version)
+    result = session.execute(
+        stmt.values(
+            status=to_status, state_version=Deliverable.state_version + 1, **values
+        ).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.expire(deliverable)
+        raise Conflict(
+            f"deliverable {deliverable.id} was changed by someone else a moment ago "
+            "(perhaps in another tab); nothing was done: reload it to see where it stands"
+        )
+    session.expire(deliverable)
+
+
+def _latest_submission(session: Session, deliverable: Deliverable) -> Submission:
+    return session.scalars(
+        select(Submission)
+        .where(Submission.deliverable_id == deliverable.id)
+        .order_by(Submission.seq.desc())
+        .limit(1)
+    ).one()
+
+
+def _amount(value: Decimal | str | None) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise BadInput(f"{value!r} is not an amount") from None
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+        raise BadInput(f"{value!r} is not an amount (positive, at most two decimals)")
+    return amount

@@ -1,0 +1,20 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from tracker.calendar.models import CalendarOverride
+from tracker.catalog.models import Commitment, CommitmentVersion
+from tracker.ledger.models import AuditEntry, BusinessEvent, Deliverable, Submission, Waiver
+from tracker.org.models import Department, Person, Store
+
+__all__ = [
+    "AuditEntry",
+    "BusinessEvent",
+    "CalendarOverride",
+    "Commitment",
+    "CommitmentVersion",
+    "Deliverable",
+    "Department",
+    "Person",
+    "Store",
+    "Submission",
+    "Waiver",
+]

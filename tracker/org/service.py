@@ -1,0 +1,128 @@
+"""Stores and people."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from tracker.errors import BadInput, NotFound
+from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def add_store(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    timezone: str,
+    country: str,
+    now: datetime,
+    subdiv: str | None = None,
+    language: str | None = None,
+) -> Store:
+    """Add a store; its country names its official working calendar."""
+    code = (code or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", code):
+        raise BadInput("a store code is 1 to 32 letters, digits, '-' or '_'")
+    if session.scalar(select(Store.id).where(Store.code == code)):
+        raise BadInput(f"a store with code {code!r} exists already")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"unknown time zone {timezone!r}; use a name such as Asia/Shanghai"
+        ) from None
+    country = (country or "").upper()
+    if country not in holidays.list_supported_countries():
+        raise BadInput(f"unknown country {country!r} for the working calendar; e.g. CN")
+    language = language or ("zh" if country in ("CN", "TW", "HK", "SG") else "en")
+    if language not in LANGUAGES:
+        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+    store = Store(
+        code=code,
+        name=name.strip() or code,
+        timezone=timezone,
+        country=country,
+        subdiv=subdiv,
+        language=language,
+        created_at=now,
+    )
+    session.add(store)
+    session.flush()
+    return store
+
+
+def get_store(session: Session, code: str) -> Store:
+    """The store with this code, or NotFound."""
+    store = session.scalar(select(Store).where(Store.code == code))
+    if store is None:
+        raise NotFound(f"no store with code {code!r}")
+    return store
+
+
+def get_department(session: Session, code: str) -> Department:
+    """The department with this code, or NotFound."""
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound(f"no department with code {code!r}")
+    return department
+
+
+def get_person(session: Session, email: str) -> Person:
+    """The person with this email (any case), or NotFound."""
+    person = session.scalar(select(Person).where(func.lower(Person.email) == (email or "").lower()))
+    if person is None:
+        raise NotFound(f"no person with email {email!r}")
+    return person
+
+
+def add_person(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    department: Department,
+    store: Store,
+    role: str,
+    language: str,
+    now: datetime,
+    password: str | None = None,
+) -> Person:
+    """Add a person; the password, if any, is stored hashed."""
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise BadInput(f"{email!r} is not an email address")
+    if session.scalar(select(Person.id).where(func.lower(Person.email) == email)):
+        raise BadInput(f"a person with email {email!r} exists already")
+    if role not in ROLES:
+        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+    if language not in LANGUAGES:
+        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+    person = Person(
+        email=email,
+        name=(name or "").strip() or email,
+        department_id=department.id,
+        store_id=store.id,
+        role=role,
+        language=language,
+        active=True,
+        created_at=now,
+    )
+    if password is not None:
+        set_password(person, password)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def set_password(person: Person, password: str) -> None:
+    """Hash and keep a new password."""
+    if len(password or "") < 8:
+        raise BadInput("a password has at least 8 characters")
+    person.password_hash = generate_password_hash(password)
