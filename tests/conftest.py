@@ -1,12 +1,14 @@
 """Fixtures: an app on a freshly migrated database (SQLite by default, PostgreSQL when
 TRACKER_TEST_DATABASE_URL is set), its session, the default catalogue and a demo-like store."""
 
+import contextvars
 import os
 import shutil
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import factories
 from tracker import create_app
@@ -75,8 +77,19 @@ def session(app):
     return db.session
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context: its own app context, `g` and database session,
+    as in production, even though the test itself holds an app context open. After a request,
+    the test's session sees the request's committed changes once it expires its objects."""
+
+    def open(self, *args, **kwargs):
+        db.session.expire_all()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -114,3 +127,33 @@ def people(session, store, now):
     result = factories.create_staff(session, store, now=now)
     session.commit()
     return result
+
+
+class AuthActions:
+    """Sign in and out through the real forms, CSRF token included (flaskr's `auth` fixture)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self, path: str = "/login") -> str:
+        """The CSRF token of the form at `path`."""
+        import re
+
+        html = self._client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        return self._client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": self.csrf_token()},
+        )
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": self.csrf_token("/profile")})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from tracker import config
-from tracker.extensions import db, migrate
+from tracker.extensions import csrf, db, login, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")
@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(ROOT / "instance")),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
@@ -31,17 +32,53 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
+    # Cookies: never readable by scripts, not sent cross-site, and only over HTTPS when the
+    # tracker is served over HTTPS (the embedded default is plain http on 127.0.0.1).
+    secure = app.config.get("BASE_URL", "").startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or secure
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("REMEMBER_COOKIE_SECURE") or secure
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     _enable_sqlite_foreign_keys(app)
 
-    from tracker import models  # noqa: F401  (register every model with the metadata)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from tracker import (
+        errorhandlers,
+        i18n,
+        models,  # noqa: F401  (register every model with the metadata)
+        navigation,
+    )
+    from tracker.auth.views import bp as auth_bp
     from tracker.cli import tracker_cli
     from tracker.web import bp as web_bp
 
+    i18n.init_app(app)
+    navigation.init_app(app)
+    errorhandlers.init_app(app)
     app.cli.add_command(tracker_cli)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = lazy_gettext("Please sign in to see this page.")
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_person(person_id: str):
+        from tracker.org.models import Person
+
+        person = db.session.get(Person, int(person_id))
+        return person if person is not None and person.active else None
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.ledger.models import AuditEntry, BusinessEvent, Deliverable, Submission, Waiver
@@ -14,6 +15,7 @@ __all__ = [
     "Deliverable",
     "Department",
     "Person",
+    "SignInThrottle",
     "Store",
     "Submission",
     "Waiver",

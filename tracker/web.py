@@ -1,34 +1,21 @@
-"""A plain home page until the real pages arrive: what the database holds, per store."""
+"""The start page: each person lands where their work is."""
 
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
-from tracker import clock
-from tracker.extensions import db
-from tracker.ledger.models import OPEN_STATUSES, Deliverable
-from tracker.org.models import Store
+from tracker.auth.permissions import is_receiving_department
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@login_required
 def index():
-    """Per store: deliverables by status and how many are overdue."""
-    now = clock.now()
-    counts = db.session.execute(
-        select(Deliverable.store_id, Deliverable.status, func.count()).group_by(
-            Deliverable.store_id, Deliverable.status
-        )
-    ).all()
-    overdue = dict(
-        db.session.execute(
-            select(Deliverable.store_id, func.count())
-            .where(Deliverable.status.in_(OPEN_STATUSES), Deliverable.due_at < now)
-            .group_by(Deliverable.store_id)
-        ).all()
-    )
-    stores = db.session.scalars(select(Store).order_by(Store.code)).all()
-    by_store = {s.id: {} for s in stores}
-    for store_id, status, n in counts:
-        by_store[store_id][status] = n
-    return render_template("home.html", stores=stores, by_store=by_store, overdue=overdue)
+    """Receivers start at their inbox, everyone else at what their department owes."""
+    for endpoint, wanted in (
+        ("inbox.index", is_receiving_department(current_user)),
+        ("ledger.mine", True),
+    ):
+        if wanted and endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return render_template("home.html")

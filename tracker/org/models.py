@@ -2,6 +2,7 @@
 
 from datetime import datetime, time
 
+from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,7 +52,7 @@ class Department(db.Model):
         return self.name_zh if lang == "zh" else self.name_en
 
 
-class Person(db.Model):
+class Person(UserMixin, db.Model):
     """Someone who signs in: a clerk, head, lead or administrator of one department and store."""
 
     __tablename__ = "person"
@@ -73,3 +74,12 @@ class Person(db.Model):
 
     department: Mapped[Department] = relationship(lazy="joined")
     store: Mapped[Store] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: an inactive person cannot sign in
+        return self.active
+
+    @property
+    def sees_all_stores(self) -> bool:
+        """Finance/compliance leads and administrators look across stores."""
+        return self.role in ("lead", "admin")

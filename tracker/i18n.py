@@ -1,0 +1,63 @@
+"""Languages and local times: Flask-Babel set up, and the filters templates use for times."""
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.extensions import babel
+
+LANGUAGES = ("zh", "en")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    """The person's own language; before sign-in, the browser's, else Chinese."""
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or "zh"
+
+
+def select_timezone() -> str | None:
+    """Times are shown in the zone of the person's store."""
+    if current_user and current_user.is_authenticated:
+        return current_user.store.timezone
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel (one translation folder per area) and register the time filters."""
+    # Each area keeps its own catalogue, translations/<area>/zh/LC_MESSAGES/messages.po, so
+    # areas can be translated (and merged) without touching each other.
+    folders = sorted(str(p) for p in TRANSLATIONS.iterdir() if p.is_dir())
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(folders))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["duration"] = duration
+
+
+def local_time(instant: datetime | None, zone, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as wall-clock time in a store's zone (a ZoneInfo or a Store)."""
+    if instant is None:
+        return ""
+    zone = getattr(zone, "zone", zone)
+    return instant.astimezone(zone).strftime(fmt)
+
+
+def duration(seconds: float | int | None) -> str:
+    """A length of time for people: '2 d 3 h', '5 h 10 min', '12 min'."""
+    if seconds is None:
+        return ""
+    minutes = int(abs(seconds)) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return _("%(m)d min", m=minutes)

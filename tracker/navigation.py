@@ -1,0 +1,34 @@
+"""The menu: each area registers its pages under these endpoint names; a link shows only when
+its page exists and the person may open it."""
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker.auth.permissions import can_see_scorecards, is_receiving_department
+
+# (endpoint, label, who sees the link)
+MENU = [
+    ("ledger.mine", _l("Our department"), lambda p: True),
+    ("ledger.record_event", _l("Record an event"), lambda p: True),
+    ("ledger.deal_file", _l("Deal file"), lambda p: True),
+    ("inbox.index", _l("Receiving inbox"), is_receiving_department),
+    ("scorecards.index", _l("Scorecards"), can_see_scorecards),
+    ("admin.index", _l("Admin"), lambda p: p.role == "admin"),
+]
+
+
+def init_app(app: Flask) -> None:
+    """Offer `menu` to every template."""
+
+    @app.context_processor
+    def menu():
+        if not current_user or not current_user.is_authenticated:
+            return {"menu": []}
+        return {
+            "menu": [
+                (endpoint, label)
+                for endpoint, label, allowed in MENU
+                if endpoint in current_app.view_functions and allowed(current_user)
+            ]
+        }
