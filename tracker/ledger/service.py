@@ -367,16 +367,14 @@ def submit(
     if deliverable.status not in OPEN_STATUSES:
         raise Conflict(f"deliverable {deliverable.id} is {deliverable.status}; nothing to submit")
     required = deliverable.version.evidence or []
-    missing = [
-        f
-        for f in ("reference", "amount", "file")
-        if f in required
-        and not {
-            "reference": evidence.reference,
-            "amount": evidence.amount,
-            "file": evidence.file_path,
-        }[f]
-    ]
+    given = {
+        "reference": evidence.reference,
+        "amount": evidence.amount,
+        "note": evidence.note,
+        "file": evidence.file_path,
+    }
+    # A blank string is no evidence: "  " as a reference would pass a truthiness test.
+    missing = [f for f in given if f in required and _blank(given[f])]
     if missing:
         raise BadInput(f"this deliverable needs evidence: {', '.join(missing)}")
     late_reason = (late_reason or "").strip() or None
@@ -609,6 +607,10 @@ def _latest_submission(session: Session, deliverable: Deliverable) -> Submission
         .order_by(Submission.seq.desc())
         .limit(1)
     ).one()
+
+
+def _blank(value: object) -> bool:
+    return value is None or not str(value).strip()
 
 
 def _amount(value: Decimal | str | None) -> Decimal | None:
