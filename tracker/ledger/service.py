@@ -366,6 +366,7 @@ def submit(
         raise NotAllowed(f"{by.email} is not in the providing department and cannot submit it")
     if deliverable.status not in OPEN_STATUSES:
         raise Conflict(f"deliverable {deliverable.id} is {deliverable.status}; nothing to submit")
+    _amount(evidence.amount)  # refuse a bad amount here, before any row is touched
     required = deliverable.version.evidence or []
     given = {
         "reference": evidence.reference,
