@@ -1,0 +1,224 @@
+"""`tracker due` against an independent oracle: for every commitment of the default catalogue
+and an event (or a start) on every day of 2024-2026, the deadline the product's rules give on
+China's official working calendar.
+
+The oracle below knows nothing of tracker.calendar: the State Council's holidays and swapped
+working weekends are written out by hand, and each rule is re-implemented in a few lines.
+Deadlines that fall in 2027 (events of late December 2026) are computed, by the oracle as by the
+tracker, on weekends only: 2027's official calendar is not published yet, and the tracker falls
+back to weekends (with a warning) for a year it does not know. So 1 Jan 2027 counts as a working
+day in both until the administrator adds the holiday as an override.
+"""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import holidays
+import pytest
+
+CST = timezone(timedelta(hours=8))  # Shanghai: no daylight saving since 1991
+FIRST, LAST = date(2024, 1, 1), date(2026, 12, 31)
+DAYS = [FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
+
+
+def _span(first: str, last: str | None = None) -> list[date]:
+    start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+# The State Council's notices on the holidays of 2024, 2025 and 2026 (国务院办公厅关于...部分节假日
+# 安排的通知): days off, and the weekend days worked in exchange (调休上班).
+HOLIDAYS = {
+    *_span("2024-01-01"),  # New Year
+    *_span("2024-02-10", "2024-02-17"),  # Spring Festival
+    *_span("2024-04-04", "2024-04-06"),  # Qingming
+    *_span("2024-05-01", "2024-05-05"),  # Labour Day
+    *_span("2024-06-10"),  # Dragon Boat
+    *_span("2024-09-15", "2024-09-17"),  # Mid-Autumn
+    *_span("2024-10-01", "2024-10-07"),  # National Day
+    *_span("2025-01-01"),
+    *_span("2025-01-28", "2025-02-04"),
+    *_span("2025-04-04", "2025-04-06"),
+    *_span("2025-05-01", "2025-05-05"),
+    *_span("2025-05-31", "2025-06-02"),
+    *_span("2025-10-01", "2025-10-08"),  # National Day and Mid-Autumn together
+    *_span("2026-01-01", "2026-01-03"),
+    *_span("2026-02-15", "2026-02-23"),
+    *_span("2026-04-04", "2026-04-06"),
+    *_span("2026-05-01", "2026-05-05"),
+    *_span("2026-06-19", "2026-06-21"),
+    *_span("2026-09-25", "2026-09-27"),
+    *_span("2026-10-01", "2026-10-07"),
+}
+WORKED_WEEKENDS = {
+    date.fromisoformat(d)
+    for d in (
+        "2024-02-04 2024-02-18 2024-04-07 2024-04-28 2024-05-11 2024-09-14 2024-09-29 "
+        "2024-10-12 2025-01-26 2025-02-08 2025-04-27 2025-09-28 2025-10-11 2026-01-04 "
+        "2026-02-14 2026-02-28 2026-05-09 2026-09-20 2026-10-10"
+    ).split()
+}
+
+
+def working(day: date) -> bool:
+    """China's official working days; outside 2024-2026, Monday to Friday."""
+    if day in WORKED_WEEKENDS:
+        return True
+    return day not in HOLIDAYS and day.weekday() < 5
+
+
+def nth_working_after(day: date, n: int) -> date:
+    while n:
+        day += timedelta(days=1)
+        n -= working(day)
+    return day
+
+
+def next_working(day: date) -> date:
+    while not working(day):
+        day += timedelta(days=1)
+    return day
+
+
+def at(day: date, wall: time = time(23, 59, 59)) -> datetime:
+    """End of `day` (or `wall` on it) in Shanghai."""
+    return datetime.combine(day, wall, CST)
+
+
+# The product's rules (issue 2), by what the event-triggered deadline is ...
+def promptly(d):  # 及时 or no figure: end of the 2nd working day after
+    return at(nth_working_after(d, 2))
+
+
+def next_working_day(d):  # service-2, and the default answer to a request
+    return at(nth_working_after(d, 1))
+
+
+def third_working_day(d):  # sales-7
+    return at(nth_working_after(d, 3))
+
+
+def same_day(d):  # service-3 and the checklist points
+    return at(d)
+
+
+def within_a_week(d):  # service-1: 7th calendar day after, moved to the next working day
+    return at(next_working(d + timedelta(days=7)))
+
+
+# ... and by when the recurring one falls: the first due time at or after `start`.
+def monthly(day_of_month: int, wall: time):
+    def first_due_from(start: datetime) -> datetime:
+        month = start.astimezone(CST).year * 12 + start.astimezone(CST).month - 2
+        while True:
+            year, m = divmod(month, 12)
+            due = at(next_working(date(year, m + 1, day_of_month)), wall)
+            if due >= start:
+                return due
+            month += 1
+
+    return first_due_from
+
+
+FIFTH = monthly(5, time(23, 59, 59))  # loans-8, loans-9, insurance-6
+FIRST_AT_NOON = monthly(1, time(12, 0))  # sales-8
+
+EVENT_RULES = {
+    **{f"loans-{n}": promptly for n in (1, 2, 4, 5, 7)},
+    "service-1": within_a_week,
+    "service-2": next_working_day,
+    "service-3": same_day,
+    **{f"insurance-{n}": promptly for n in (1, 2, 3, 4, 5)},
+    "sales-1": promptly,
+    "sales-2": promptly,
+    "sales-3": same_day,
+    "sales-4": same_day,
+    "sales-5": promptly,
+    "sales-6": same_day,
+    "sales-7": third_working_day,
+    **{f"hr-{n}": promptly for n in (1, 2, 4, 5)},
+}
+REQUEST_RULES = {c: next_working_day for c in ("loans-3", "loans-6", "loans-10", "service-4")}
+REQUEST_RULES |= {"insurance-7": next_working_day, "hr-3": next_working_day}
+RECURRING_RULES = {
+    "loans-8": FIFTH,
+    "loans-9": FIFTH,
+    "insurance-6": FIFTH,
+    "sales-8": FIRST_AT_NOON,
+}
+ALL_CODES = {**EVENT_RULES, **REQUEST_RULES, **RECURRING_RULES}
+
+
+def test_oracle_knows_the_34_commitments_the_cli_lists(runner, store):
+    result = runner.invoke(args=["tracker", "commitments", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {row["code"]: row["kind"] for row in json.loads(result.output)}
+    assert set(listed) == set(ALL_CODES) and len(listed) == 34
+    assert {c for c, k in listed.items() if k == "recurring"} == set(RECURRING_RULES)
+    assert {c for c, k in listed.items() if k == "request"} == set(REQUEST_RULES)
+
+
+def test_oracle_calendar_agrees_with_the_holidays_package():
+    """The hand-written table against `holidays` (a second source), day by day."""
+    cn = holidays.country_holidays("CN", years=[2024, 2025, 2026], categories=(holidays.PUBLIC,))
+    swapped = set(cn.weekend_workdays)
+    package = {d: (d in swapped) or (d not in cn and d.weekday() < 5) for d in DAYS}
+    assert [d for d in DAYS if package[d] != working(d)] == []
+
+
+def test_oracle_calendar_spot_checks():
+    assert not working(date(2026, 10, 1)) and not working(date(2026, 10, 7))
+    assert working(date(2026, 10, 10))  # Saturday worked after Golden Week
+    assert working(date(2026, 10, 8)) and not working(date(2026, 10, 11))
+    assert working(date(2027, 1, 1))  # unknown year: weekdays only
+    assert nth_working_after(date(2026, 9, 30), 3) == date(2026, 10, 10)
+
+
+def _due(runner, code: str, starts: list[str], count: int | None = None) -> list[dict]:
+    args = ["tracker", "due", "--json", "--commitment", code, "--store", "SH01"]
+    for start in starts:
+        args += ["--from", start]
+    if count is not None:
+        args += ["--count", str(count)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output[:500]
+    return json.loads(result.output)
+
+
+def _compare(code: str, starts: list[str], rows: list[dict], expected: list[datetime]) -> None:
+    assert [r["from"] for r in rows] == starts, f"{code}: one row per --from, in order"
+    got = [r["due"] for r in rows]
+    want = [e.isoformat() for e in expected]
+    wrong = [(s, g, w) for s, g, w in zip(starts, got, want, strict=True) if g != w]
+    assert not wrong, f"{code}: {len(wrong)} days differ, e.g. (from, tracker, oracle) {wrong[:5]}"
+
+
+@pytest.mark.parametrize("code", sorted({**EVENT_RULES, **REQUEST_RULES}))
+def test_due_of_an_event_or_request_on_every_day_of_2024_to_2026(runner, store, code):
+    # Given in UTC, so the CLI must find the local day itself: 00:30 in Shanghai is 16:30 UTC
+    # the day before. sales-6 is triggered by evening deliveries only: 17:30 in Shanghai.
+    local = time(17, 30) if code == "sales-6" else time(0, 30)
+    moments = [datetime.combine(d, local, CST) for d in DAYS]
+    starts = [m.astimezone(UTC).isoformat() for m in moments]
+    rule = {**EVENT_RULES, **REQUEST_RULES}[code]
+    _compare(code, starts, _due(runner, code, starts), [rule(d) for d in DAYS])
+
+
+@pytest.mark.parametrize("local", [time(0, 0), time(12, 0, 1)], ids=["midnight", "noon+1s"])
+@pytest.mark.parametrize("code", sorted(RECURRING_RULES))
+def test_next_recurring_due_from_every_day_of_2024_to_2026(runner, store, code, local):
+    moments = [datetime.combine(d, local, CST) for d in DAYS]
+    starts = [m.isoformat() for m in moments]
+    rows = _due(runner, code, starts, count=1)
+    _compare(code, starts, rows, [RECURRING_RULES[code](m) for m in moments])
+
+
+def test_recurring_count_gives_the_next_due_times_in_order(runner, store):
+    rows = _due(runner, "sales-8", ["2026-09-02T00:00:00+08:00"], count=4)
+    assert [r["due"] for r in rows] == [
+        "2026-10-08T12:00:00+08:00",  # 1 Oct in Golden Week: the next working day
+        "2026-11-02T12:00:00+08:00",  # Sunday 1 Nov
+        "2026-12-01T12:00:00+08:00",
+        "2027-01-01T12:00:00+08:00",  # 2027 not published yet: weekends only
+    ]
+    assert [r["from"] for r in rows] == ["2026-09-02T00:00:00+08:00"] * 4
