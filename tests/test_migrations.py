@@ -1,0 +1,101 @@
+"""`flask db upgrade` builds the whole schema on an empty database, equal to the models; the
+migrations go down to nothing and up again. On SQLite, and on PostgreSQL when
+TRACKER_TEST_DATABASE_URL is set (in a database of its own, made and dropped here)."""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+
+from tracker import create_app
+from tracker.extensions import db
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+
+
+def _sqlite(tmp_path):
+    yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+
+
+def _postgresql(tmp_path):
+    url = make_url(PG_URL)
+    name = f"{url.database}_migrations"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+BACKENDS = [pytest.param(_sqlite, id="sqlite")]
+if PG_URL:
+    BACKENDS.append(pytest.param(_postgresql, id="postgresql"))
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_app(request, tmp_path):
+    """An app on an empty database (no tables at all)."""
+    backend = request.param(tmp_path)
+    url = next(backend)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "MAIL_URL": "file://" + str(tmp_path / "outbox"),
+        }
+    )
+    with app.app_context():
+        assert sa.inspect(db.engine).get_table_names() == []
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    next(backend, None)
+
+
+def _flask_db(app, *args):
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result
+
+
+def _differences(app) -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": False}
+        )
+        return compare_metadata(context, db.metadata)
+
+
+def _tables() -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_upgrade_on_an_empty_database_gives_the_schema_of_the_models(empty_app):
+    _flask_db(empty_app, "upgrade")
+    assert _tables() == set(db.metadata.tables) | {"alembic_version"}
+    assert _differences(empty_app) == []
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_app):
+    _flask_db(empty_app, "upgrade")
+    _flask_db(empty_app, "downgrade", "base")
+    assert _tables() <= {"alembic_version"}
+    _flask_db(empty_app, "upgrade")
+    assert _tables() == set(db.metadata.tables) | {"alembic_version"}
+    assert _differences(empty_app) == []
+
+
+def test_tracker_init_migrates_an_empty_database(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["tracker", "init", "--json"])
+    assert result.exit_code == 0, result.output
+    assert _tables() == set(db.metadata.tables) | {"alembic_version"}
+    again = empty_app.test_cli_runner().invoke(args=["tracker", "init", "--json"])
+    assert again.exit_code == 0, again.output  # nothing to do the second time
