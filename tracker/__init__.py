@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from tracker import config
-from tracker.extensions import csrf, db, login, migrate
+from tracker.extensions import csrf, db, login, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    _init_mail(app)
     _enable_sqlite_foreign_keys(app)
 
     csrf.init_app(app)
@@ -54,11 +55,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import tracker_cli
+    from tracker.reminders.cli import register as register_reminder_commands
     from tracker.web import bp as web_bp
 
     i18n.init_app(app)
     navigation.init_app(app)
     errorhandlers.init_app(app)
+    register_reminder_commands(tracker_cli)
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
@@ -79,6 +82,15 @@ def _init_login(app: Flask) -> None:
 
         person = db.session.get(Person, int(person_id))
         return person if person is not None and person.active else None
+
+
+def _init_mail(app: Flask) -> None:
+    """Flask-Mailman configured from MAIL_URL (smtp://, smtps://, file:///folder, console://)."""
+    from tracker.reminders.transport import mail_settings
+
+    app.config.update(mail_settings(app.config["MAIL_URL"]))
+    app.config.setdefault("MAIL_DEFAULT_SENDER", app.config["MAIL_FROM"])
+    mail.init_app(app)
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -5,6 +5,7 @@ from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.ledger.models import AuditEntry, BusinessEvent, Deliverable, Submission, Waiver
 from tracker.org.models import Department, Person, Store
+from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 
 __all__ = [
     "AuditEntry",
@@ -14,7 +15,10 @@ __all__ = [
     "CommitmentVersion",
     "Deliverable",
     "Department",
+    "OutboxItem",
+    "OutboxMessage",
     "Person",
+    "SchedulerLease",
     "SignInThrottle",
     "Store",
     "Submission",

@@ -1,0 +1,118 @@
+"""A real SMTP server for the reminder tests: aiosmtpd on 127.0.0.1 at a free port, in the test
+process, keeping every message it accepts (parsed) in arrival order."""
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    """One message the server accepted."""
+
+    to: list[str]
+    message_id: str
+    subject: str
+    text: str
+    html: str
+    language: str
+    raw: email.message.EmailMessage
+
+
+class Handler:
+    """Accepts (or, when told, refuses) every message; `block` holds a delivery until released."""
+
+    def __init__(self):
+        self.messages: list[Received] = []
+        self.refuse = False
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "550 5.7.1 refused by the test"
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        lang = "zh" if "您好" in text or "提醒" in str(msg["Subject"]) else "en"
+        with self.lock:
+            self.messages.append(
+                Received(
+                    to=list(envelope.rcpt_tos),
+                    message_id=str(msg["Message-ID"]),
+                    subject=str(msg["Subject"]),
+                    text=text,
+                    html=html,
+                    language=lang,
+                    raw=msg,
+                )
+            )
+        return "250 OK"
+
+    def taken(self) -> list[Received]:
+        with self.lock:
+            return list(self.messages)
+
+
+class SMTPServer:
+    """Start, stop and start again at the same port (a mail server going down and back)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = Handler()
+        self.controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        for _ in range(50):
+            try:
+                self.controller.start()
+                return
+            except Exception:  # the port may take a moment to be free again
+                time.sleep(0.1)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.handler.taken()) >= count:
+                return self.handler.taken()
+            time.sleep(0.05)
+        return self.handler.taken()
+
+
+def parse_items(html: str) -> set[tuple]:
+    """The items of a digest, read back from its HTML: (kind, step, deliverable id) for a
+    deliverable's reminder, ("summary", 0, frozenset of deliverable ids) for a summary."""
+    import re
+
+    items = set()
+    for chunk in html.split('<li class="')[1:]:
+        kind = chunk.split('"', 1)[0]
+        step = int(re.search(r'data-step="(\d+)"', chunk).group(1))
+        if kind == "summary":
+            listed = chunk.split("</ul>", 1)[0]
+            ids = frozenset(int(i) for i in re.findall(r"/deliverables/(\d+)\"", listed))
+            items.add(("summary", 0, ids))
+        else:
+            items.add((kind, step, int(re.search(r'data-deliverable="(\d+)"', chunk).group(1))))
+    return items

@@ -1,0 +1,1 @@
+"""Reminders: the policy, the outbox of digests, the mail transport and the one scheduler."""

@@ -1,0 +1,466 @@
+"""Reminders as plain functions of the session and `now`: write what the policy wants into the
+outbox (once per key), group each person's waiting items into one digest, and keep the state of
+each message's delivery (claim, sent, failure with back-off, failed for the administrators).
+
+Nothing here commits or reads the clock: the jobs in `tracker.reminders.jobs` and the commands
+own the transactions and pass `now` (the business instant) and `lease_now` (the real instant,
+for leases between processes) down."""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.calendar.service import store_calendar
+from tracker.catalog.models import Commitment
+from tracker.errors import BadInput, NotFound
+from tracker.ledger.models import OPEN_STATUSES, Deliverable
+from tracker.org.models import Person, Store
+from tracker.reminders import digest
+from tracker.reminders.models import OutboxItem, OutboxMessage
+from tracker.reminders.policy import WorkingTime, policy_of, stages, still_wanted
+
+# How far ahead a "before" reminder can reach (working days before, across long holidays).
+LOOKAHEAD = timedelta(days=45)
+CHUNK = 500
+
+
+@dataclass
+class Settings:
+    """What delivery needs from the configuration."""
+
+    base_url: str = "http://127.0.0.1:5000"
+    mail_from: str = "tracker@localhost"
+    max_attempts: int = 40
+    backoff_seconds: int = 60
+    backoff_max_seconds: int = 7200
+    claim_seconds: int = 300
+
+    @property
+    def domain(self) -> str:
+        return self.mail_from.rpartition("@")[2].strip("> ") or "tracker.local"
+
+
+@dataclass
+class Written:
+    """What one enqueue wrote."""
+
+    items: list[OutboxItem] = field(default_factory=list)
+
+
+def working_times(session: Session) -> dict[int, WorkingTime]:
+    """Each store's working time, by store id."""
+    return {
+        s.id: WorkingTime(s, store_calendar(session, s)) for s in session.scalars(select(Store))
+    }
+
+
+def _staff(session: Session) -> dict[tuple[int, int, str], list[Person]]:
+    """Active people by (store, department, role)."""
+    found = defaultdict(list)
+    for p in session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)):
+        found[(p.store_id, p.department_id, p.role)].append(p)
+    return found
+
+
+def recipients(staff, deliverable: Deliverable, kind: str) -> list[Person]:
+    """Who gets a deliverable's reminder: the providing department's clerks in its store (its
+    heads when it has no clerk); an escalation goes to the heads."""
+    key = (deliverable.store_id, deliverable.provider_id)
+    if kind == "escalation":
+        return staff[(*key, "head")]
+    return staff[(*key, "clerk")] or staff[(*key, "head")]
+
+
+def item_key(deliverable_id: int, kind: str, step: int, person_id: int) -> str:
+    """The outbox key of a deliverable's reminder to one person."""
+    return f"d{deliverable_id}:{kind}:{step}:p{person_id}"
+
+
+def summary_key(store_id: int, department_id: int, day, person_id: int) -> str:
+    """The outbox key of a department's daily summary to one person."""
+    return f"s{store_id}:{department_id}:summary:{day.isoformat()}:p{person_id}"
+
+
+def _live_deliverables(session: Session, *clauses):
+    return session.scalars(
+        select(Deliverable)
+        .join(Commitment, Commitment.id == Deliverable.commitment_id)
+        .where(
+            Deliverable.status.in_(OPEN_STATUSES),
+            Commitment.retired_at.is_(None),
+            *clauses,
+        )
+        .order_by(Deliverable.id)
+    ).all()
+
+
+def enqueue(session: Session, now: datetime) -> Written:
+    """Write every reminder the policy wants at `now` that is not in the outbox yet.
+
+    Safe to run twice or in two processes at once: each key is written once."""
+    wts = working_times(session)
+    staff = _staff(session)
+    wanted: dict[str, dict] = {}
+    for d in _live_deliverables(session, Deliverable.due_at <= now + LOOKAHEAD):
+        wt = wts[d.store_id]
+        for stage in stages(d.due_at, policy_of(d.version), wt, now):
+            for person in recipients(staff, d, stage.kind):
+                key = item_key(d.id, stage.kind, stage.step, person.id)
+                wanted[key] = dict(
+                    key=key,
+                    kind=stage.kind,
+                    step=stage.step,
+                    deliverable_id=d.id,
+                    person_id=person.id,
+                    store_id=d.store_id,
+                    eligible_at=stage.eligible_at,
+                )
+    wanted.update(_summaries(session, now, wts, staff))
+    return Written(_insert_new(session, wanted, now))
+
+
+def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
+    """Each receiving department's daily summary of what is overdue to it, written in working
+    hours of a working day (once a day per person)."""
+    wanted = {}
+    open_stores = [sid for sid, wt in wts.items() if wt.is_open(now)]
+    if not open_stores:
+        return wanted
+    overdue = defaultdict(list)
+    for d in _live_deliverables(
+        session, Deliverable.due_at < now, Deliverable.store_id.in_(open_stores)
+    ):
+        overdue[(d.store_id, d.receiver_id)].append(d.id)
+    for (store_id, department_id), ids in sorted(overdue.items()):
+        wt = wts[store_id]
+        today = wt.local(now).date()
+        people = (
+            staff[(store_id, department_id, "clerk")] + staff[(store_id, department_id, "head")]
+        )
+        for person in sorted(people, key=lambda p: p.id):
+            key = summary_key(store_id, department_id, today, person.id)
+            wanted[key] = dict(
+                key=key,
+                kind="summary",
+                step=0,
+                department_id=department_id,
+                person_id=person.id,
+                store_id=store_id,
+                eligible_at=wt.morning(today),
+                payload={"deliverables": ids},
+            )
+    return wanted
+
+
+def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> list[OutboxItem]:
+    keys = list(wanted)
+    existing = set()
+    for i in range(0, len(keys), CHUNK):
+        existing.update(
+            session.scalars(select(OutboxItem.key).where(OutboxItem.key.in_(keys[i : i + CHUNK])))
+        )
+    new = [
+        OutboxItem(created_at=now, status="pending", **wanted[k]) for k in keys if k not in existing
+    ]
+    if not new:
+        return []
+    try:
+        with session.begin_nested():
+            session.add_all(new)
+            session.flush()
+        return new
+    except IntegrityError:
+        pass  # another process wrote some of them a moment ago: one at a time then
+    written = []
+    for fields in (wanted[k] for k in keys if k not in existing):
+        item = OutboxItem(created_at=now, status="pending", **fields)
+        try:
+            with session.begin_nested():
+                session.add(item)
+                session.flush()
+            written.append(item)
+        except IntegrityError:
+            continue
+    return written
+
+
+# --- validity at composition and at delivery ---
+
+
+def _why_stale(session: Session, item: OutboxItem, now: datetime) -> str | None:
+    """Why an item must not be sent any more, or None. A summary's list is trimmed in place."""
+    if not item.person.active:
+        return "inactive"
+    if item.kind == "summary":
+        ids = (item.payload or {}).get("deliverables", [])
+        live = (
+            [d.id for d in _live_deliverables(session, Deliverable.id.in_(ids)) if d.due_at < now]
+            if ids
+            else []
+        )
+        if not live:
+            return "nothing_overdue"
+        if live != ids:
+            item.payload = {"deliverables": live}
+        return None
+    d = item.deliverable
+    if d.commitment.retired_at is not None:
+        return "retired"
+    if d.status not in OPEN_STATUSES:
+        return d.status
+    if not still_wanted(item.kind, d.due_at, now):
+        return "superseded"
+    return None
+
+
+def _cancel(item: OutboxItem, reason: str) -> None:
+    item.status = "cancelled"
+    item.cancelled_reason = reason
+
+
+def message_id_for(keys: list[str], domain: str) -> str:
+    """The Message-ID of the digest of these outbox keys: the same keys, the same Message-ID."""
+    digest_ = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:40]
+    return f"<reminder.{digest_}@{domain}>"
+
+
+def _render_into(session: Session, message: OutboxMessage, items, now, settings, wts) -> None:
+    person = message.person
+    wt = wts[message.store_id]
+    subject, text, html = digest.render(session, person, items, now, settings.base_url, wt)
+    message.subject = subject
+    message.body_text = text
+    message.body_html = html
+    message.message_id = message_id_for([i.key for i in items], settings.domain)
+
+
+def compose(session: Session, now: datetime, settings: Settings) -> list[OutboxMessage]:
+    """Group each person's waiting items into one digest, for people whose store is in working
+    hours at `now`; stale items are cancelled. Two processes never batch the same item."""
+    wts = working_times(session)
+    pending = session.scalars(
+        select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id)
+    ).all()
+    by_person = defaultdict(list)
+    for item in pending:
+        by_person[item.person_id].append(item)
+    messages = []
+    for person_id, items in by_person.items():
+        person = items[0].person
+        if not wts[person.store_id].is_open(now):
+            continue
+        live = []
+        for item in items:
+            reason = _why_stale(session, item, now)
+            if reason:
+                _cancel(item, reason)
+            else:
+                live.append(item)
+        session.flush()
+        if not live:
+            continue
+        message = OutboxMessage(
+            person_id=person_id,
+            store_id=person.store_id,
+            language=person.language,
+            to_address=person.email,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        message.person = person
+        _render_into(session, message, live, now, settings, wts)
+        try:
+            with session.begin_nested():
+                session.add(message)
+                session.flush()
+                taken = session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id.in_([i.id for i in live]),
+                        OutboxItem.status == "pending",
+                    )
+                    .values(status="batched", message_id=message.id)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if taken != len(live):
+                    raise _Lost()
+        except (_Lost, IntegrityError):
+            for item in live:
+                session.refresh(item)
+            continue  # another process batched them a moment ago
+        for item in live:
+            session.refresh(item)
+        messages.append(message)
+    return messages
+
+
+class _Lost(Exception):
+    """Another process took some of the items first."""
+
+
+# --- delivery state ---
+
+
+def deliverable_message_ids(session: Session, now: datetime, lease_now: datetime) -> list[int]:
+    """Messages to try now: pending, due for an attempt, not claimed by a live process, to
+    people whose store is in working hours at `now`."""
+    wts = working_times(session)
+    open_stores = [sid for sid, wt in wts.items() if wt.is_open(now)]
+    if not open_stores:
+        return []
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.store_id.in_(open_stores),
+                or_(
+                    OutboxMessage.claimed_until.is_(None),
+                    OutboxMessage.claimed_until < lease_now,
+                ),
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def claim(
+    session: Session, message_id: int, worker: str, lease_now: datetime, seconds: int
+) -> bool:
+    """Take a message for sending with a conditional UPDATE: True for exactly one process."""
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            or_(
+                OutboxMessage.claimed_until.is_(None),
+                OutboxMessage.claimed_until < lease_now,
+            ),
+        )
+        .values(claimed_by=worker, claimed_until=lease_now + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return taken == 1
+
+
+def revalidate(session: Session, message: OutboxMessage, now: datetime, settings: Settings) -> bool:
+    """Check a claimed message's items again just before sending: items whose deliverable was
+    submitted, accepted or waived (or whose commitment was retired) since are dropped and the
+    digest re-rendered; False when nothing is left (the message is cancelled)."""
+    items = [i for i in message.items if i.status == "batched"]
+    live = []
+    changed = False
+    for item in items:
+        before = dict(item.payload) if item.payload else None
+        reason = _why_stale(session, item, now)
+        if reason:
+            _cancel(item, reason)
+            changed = True
+        else:
+            changed = changed or (item.payload != before)
+            live.append(item)
+    if not live:
+        message.status = "cancelled"
+        message.claimed_by = message.claimed_until = None
+        session.flush()
+        return False
+    if changed:
+        _render_into(session, message, live, now, settings, working_times(session))
+    session.flush()
+    return True
+
+
+def record_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """The server took the message."""
+    message.status = "sent"
+    message.sent_at = now
+    message.attempts += 1
+    message.last_error = None
+    message.claimed_by = message.claimed_until = None
+    for item in message.items:
+        if item.status == "batched":
+            item.status = "sent"
+    session.flush()
+
+
+def backoff(attempts: int, settings: Settings) -> timedelta:
+    """How long to wait after the `attempts`-th failure: doubling, capped."""
+    seconds = settings.backoff_seconds * 2 ** min(attempts - 1, 20)
+    return timedelta(seconds=min(seconds, settings.backoff_max_seconds))
+
+
+def record_failure(
+    session: Session, message: OutboxMessage, now: datetime, error: str, settings: Settings
+) -> None:
+    """The server was down or refused: try again later, or give up after N failures (the
+    message is kept as failed and listed for the administrators)."""
+    message.attempts += 1
+    message.last_error = error[:2000]
+    message.claimed_by = message.claimed_until = None
+    if message.attempts >= settings.max_attempts:
+        message.status = "failed"
+        message.failed_at = now
+        for item in message.items:
+            if item.status == "batched":
+                item.status = "failed"
+    else:
+        message.next_attempt_at = now + backoff(message.attempts, settings)
+    session.flush()
+
+
+def release(session: Session, message: OutboxMessage) -> None:
+    """Give a claimed message back untried (e.g. the connection broke before its turn)."""
+    message.claimed_by = message.claimed_until = None
+    session.flush()
+
+
+# --- for administrators ---
+
+
+def failed_messages(session: Session) -> list[OutboxMessage]:
+    """Messages given up on after N failures, newest first: the admin page lists these."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+        )
+    )
+
+
+def retry_failed(session: Session, message_id: int, now: datetime) -> OutboxMessage:
+    """Put a failed message back in the queue (an administrator fixed the address or server)."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"no outbox message {message_id}")
+    if message.status != "failed":
+        raise BadInput(f"outbox message {message_id} is {message.status}, not failed")
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.failed_at = None
+    for item in message.items:
+        if item.status == "failed":
+            item.status = "batched"
+    session.flush()
+    return message
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many messages are in each state."""
+    counts = {s: 0 for s in ("pending", "sent", "failed", "cancelled")}
+    for status in session.scalars(select(OutboxMessage.status)):
+        counts[status] += 1
+    counts["items_waiting"] = len(
+        session.scalars(select(OutboxItem.id).where(and_(OutboxItem.status == "pending"))).all()
+    )
+    return counts
