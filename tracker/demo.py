@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import load_catalog
 from tracker.ledger import service as ledger
@@ -118,6 +119,9 @@ def build_demo(
 
 def _people(session: Session, store: Store, now: datetime) -> list[Person]:
     people, seen = [], {}
+    # One hash for the one demo password: hashing is slow on purpose (~0.1 s each).
+    hashed = Person()
+    org.set_password(hashed, PASSWORD)
     for department, role, name, language in PEOPLE:
         seen[(department, role)] = seen.get((department, role), 0) + 1
         email = email_for(store.code, department, role, seen[(department, role)])
@@ -132,8 +136,8 @@ def _people(session: Session, store: Store, now: datetime) -> list[Person]:
                 role=role,
                 language=language,
                 now=now,
-                password=PASSWORD,
             )
+            person.password_hash = hashed.password_hash
         people.append(person)
     return people
 
@@ -146,6 +150,7 @@ def _history(session, store, people, *, now, months, rng, upload_dir) -> None:
         if p.role in ("clerk", "head"):
             by_dept.setdefault(p.department.code, []).append(p)
     finance = [p for p in people if p.department.code == "finance" and p.role == "clerk"][0]
+    calendar = store_calendar(session, store)  # once, not once per event
     deliverables: list[Deliverable] = []
     ledger.ensure_recurring(
         session, now=start, since=start, until=now + timedelta(weeks=6), stores=[store]
@@ -178,6 +183,7 @@ def _history(session, store, people, *, now, months, rng, upload_dir) -> None:
                     amount=f"{rng.randint(80, 400) * 1000}.00"
                     if event_type in ("customer_payment", "vehicle_delivered")
                     else None,
+                    calendar=calendar,
                 )
                 deliverables += created
         day += timedelta(days=1)
@@ -294,6 +300,7 @@ def _submit(session, d, clerk, at, rng, upload_dir: Path) -> None:
             amount=(d.amount or f"{rng.randint(1, 500) * 100}.00")
             if "amount" in evidence
             else None,
+            note="已按要求提供 / provided as asked" if "note" in evidence else None,
             **file_fields,
         ),
         late_reason=rng.choice(["客户未及时签字", "系统故障", "人手不足 / short-staffed"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.calendar.deadlines import event_due, recurring_due, request_due
 from tracker.calendar.service import store_calendar
+from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog.dealership import EVENT_TYPES
 from tracker.catalog.models import Commitment
 from tracker.errors import BadInput, Conflict, NotAllowed, NotFound
@@ -131,8 +132,11 @@ def record_event(
     customer: str | None = None,
     vin: str | None = None,
     amount: Decimal | str | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> tuple[BusinessEvent, list[Deliverable]]:
-    """Record a business event and create the deliverables it triggers, due per their rules."""
+    """Record a business event and create the deliverables it triggers, due per their rules.
+
+    `calendar` is the store's working calendar, for callers recording many events at once."""
     if type not in EVENT_TYPES:
         raise BadInput(f"unknown event type {type!r}; known: {', '.join(EVENT_TYPES)}")
     require_aware(occurred_at, "the event time")
@@ -166,7 +170,7 @@ def record_event(
         .where(Commitment.event_type == type, Commitment.retired_at.is_(None))
         .order_by(Commitment.id)
     ).all()
-    calendar = store_calendar(session, store)
+    calendar = calendar or store_calendar(session, store)
     local_time = occurred_at.astimezone(store.zone).time()
     created = []
     for commitment in commitments:
