@@ -116,3 +116,98 @@ def parse_items(html: str) -> set[tuple]:
         else:
             items.add((kind, step, int(re.search(r'data-deliverable="(\d+)"', chunk).group(1))))
     return items
+
+
+# --- an app that mails to the test server, and a small store to remind ---
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def app_config(database_url: str, tmp_path, mail_url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MAIL_URL": mail_url,
+        "MAIL_FROM": "tracker@tracker.test",
+        "BASE_URL": "http://tracker.test",
+        **extra,
+    }
+
+
+def process_env(database_url: str, tmp_path, mail_url: str, **extra) -> dict:
+    """The environment of a `flask --app wsgi tracker ...` subprocess on the same database."""
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "TRACKER_DATABASE_URL": database_url,
+            "TRACKER_MAIL_URL": mail_url,
+            "TRACKER_MAIL_FROM": "tracker@tracker.test",
+            "TRACKER_BASE_URL": "http://tracker.test",
+            "TRACKER_SECRET_KEY": "test-secret",
+            "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
+            "TRACKER_UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+STAFF = [  # (department, role, language)
+    ("finance", "clerk", "en"),
+    ("finance", "head", "zh"),
+    ("sales", "clerk", "zh"),
+    ("sales", "clerk", "en"),
+    ("sales", "head", "zh"),
+    ("insurance", "clerk", "en"),
+    ("insurance", "head", "zh"),
+    ("loans", "clerk", "zh"),
+    ("loans", "head", "en"),
+]
+
+
+def small_store(session, at):
+    """The catalogue, store SH01 (Shanghai, China's calendar) and its people; committed."""
+    from tests import factories
+    from tracker.catalog.service import load_catalog
+
+    load_catalog(session, "dealership", at)
+    store = factories.create_store(session, now=at)
+    people = {}
+    for n, (department, role, language) in enumerate(STAFF):
+        people[f"{department}.{role}{n}"] = factories.create_person(
+            session,
+            store,
+            department,
+            role,
+            now=at,
+            email=f"{department}.{role}{n}@sh01.test",
+            language=language,
+        )
+    session.commit()
+    return store, people
+
+
+def events(
+    session,
+    store,
+    at,
+    types=("vehicle_delivered", "customer_payment", "loan_disbursed", "policy_issued"),
+):
+    """Business events at `at` (their deliverables owed by sales, loans, insurance)."""
+    from tracker.ledger import service as ledger
+
+    for n, type_ in enumerate(types):
+        ledger.record_event(
+            session,
+            store=store,
+            type=type_,
+            occurred_at=at,
+            reference=f"REF-{n}",
+            by=None,
+            now=at,
+        )
+    session.commit()

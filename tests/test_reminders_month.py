@@ -182,7 +182,7 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
                     written.add(key)
                     mail[(at, email)].add(("summary", 0, frozenset(overdue)))
         for _key, (email, item, d) in waiting.items():
-            if live(d, at) and not (item[0] == "before" and at > d.due_at):
+            if live(d, at):
                 mail[(at, email)].add(item)
         waiting.clear()
     return dict(mail)

@@ -138,9 +138,3 @@ def stages(due_at: datetime, policy: dict, wt: WorkingTime, now: datetime) -> li
     if n >= 1 and k >= n:
         result.append(Stage("escalation", n, overdue_at(due_at, n, wt)))
     return result
-
-
-def still_wanted(kind: str, due_at: datetime, now: datetime) -> bool:
-    """Whether a written reminder still makes sense at `now` (the deliverable being open):
-    a "before" reminder is stale once the deliverable is due."""
-    return not (kind == "before" and now > due_at)

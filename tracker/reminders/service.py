@@ -22,7 +22,7 @@ from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Person, Store
 from tracker.reminders import digest
 from tracker.reminders.models import OutboxItem, OutboxMessage
-from tracker.reminders.policy import WorkingTime, policy_of, stages, still_wanted
+from tracker.reminders.policy import WorkingTime, policy_of, stages
 
 # How far ahead a "before" reminder can reach (working days before, across long holidays).
 LOOKAHEAD = timedelta(days=45)
@@ -213,8 +213,6 @@ def _why_stale(session: Session, item: OutboxItem, now: datetime) -> str | None:
         return "retired"
     if d.status not in OPEN_STATUSES:
         return d.status
-    if not still_wanted(item.kind, d.due_at, now):
-        return "superseded"
     return None
 
 

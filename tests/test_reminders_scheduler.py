@@ -1,0 +1,209 @@
+"""The scheduler as real processes (`flask --app wsgi tracker scheduler`) on one database, mailing
+a real SMTP server in this process: killed mid-pass and started again it sends nothing twice and
+loses nothing; two side by side, one acts, and when it is killed the other takes over.
+
+To make the kill land mid-pass deterministically, the test-only variable
+TRACKER_TEST_PAUSE_DELIVERY makes delivery stop for good at a chosen point ("recorded:2": after
+the second message is sent and recorded; "sent:2": after the server accepted the second message
+but before it is recorded) and write TRACKER_TEST_PAUSE_FILE; the test waits for that file and
+then sends SIGKILL, so the process dies exactly there."""
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from tests.reminders_smtp import (
+    ROOT,
+    SMTPServer,
+    app_config,
+    events,
+    parse_items,
+    process_env,
+    small_store,
+)
+from tracker import create_app
+from tracker.extensions import db
+from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONDAY_9 = datetime(2026, 10, 12, 9, tzinfo=TZ).astimezone(UTC)
+EVENTS_AT = datetime(2026, 10, 8, 10, tzinfo=TZ).astimezone(UTC)
+FAST = ["--poll", "1", "--lease", "3", "--sweep-every", "3600", "--deliver-every", "3600",
+        "--recurring-every", "3600"]  # fmt: skip
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, smtp):
+    app = create_app(app_config(database_url, tmp_path, smtp.url))
+    with app.app_context():
+        store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
+        events(db.session, store, EVENTS_AT)
+        app.store = store
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Scheduler:
+    """A `tracker scheduler` process with its log in a file."""
+
+    def __init__(self, tmp_path, name, env):
+        self.log_path = tmp_path / f"{name}.log"
+        self.log = self.log_path.open("w")
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", "tracker", "scheduler",
+                   "--as-of", MONDAY_9.isoformat(), *FAST]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def text(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str, timeout: float = 30) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if text in self.text():
+                return time.monotonic() - started
+            assert self.process.poll() is None, self.text()
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not seen in {timeout} s:\n{self.text()}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def schedulers(tmp_path):
+    started = []
+
+    def start(name, env):
+        s = Scheduler(tmp_path, name, env)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+def wait_until(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def outbox():
+    db.session.expire_all()
+    return (
+        db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all(),
+        db.session.scalars(select(OutboxItem)).all(),
+    )
+
+
+def all_sent():
+    messages, _ = outbox()
+    return messages and all(m.status == "sent" for m in messages)
+
+
+@pytest.mark.parametrize("point", ["recorded", "sent"])
+def test_a_scheduler_killed_mid_pass_and_started_again_sends_nothing_twice_and_loses_nothing(
+    app, smtp, schedulers, database_url, tmp_path, point
+):
+    marker = tmp_path / "paused"
+    env = process_env(database_url, tmp_path, smtp.url, TRACKER_OUTBOX_CLAIM_SECONDS=2)
+    first = schedulers(
+        "first",
+        {**env, "TRACKER_TEST_PAUSE_DELIVERY": f"{point}:2", "TRACKER_TEST_PAUSE_FILE": marker},
+    )
+    wait_until(marker.exists)
+    first.kill()  # dies in the middle of the pass, at the chosen point
+    before_restart = smtp.handler.taken()
+    assert len(before_restart) == 2
+    messages, _ = outbox()
+    assert len(messages) > 3  # the pass had more to send
+    assert Counter(m.status for m in messages)["sent"] == (2 if point == "recorded" else 1)
+
+    second = schedulers("second", env)
+    second.wait_for("holds the lock")
+    wait_until(all_sent)
+    messages, items = outbox()
+    received = smtp.handler.taken()
+    ids = [m.message_id for m in received]
+    assert sorted(set(ids)) == sorted(m.message_id for m in messages)  # nothing lost
+    if point == "recorded":
+        assert len(ids) == len(set(ids))  # nothing twice
+    else:
+        # The server took the 2nd message but the process died before recording it: it is sent
+        # again, and only it, under the same Message-ID, so the resend can be recognised.
+        assert [i for i, n in Counter(ids).items() if n > 1] == [before_restart[1].message_id]
+    got = Counter((m.to[0], item) for m in {m.message_id: m for m in received}.values()
+                  for item in parse_items(m.html))  # fmt: skip
+    assert max(got.values()) == 1 and len(got) == len(items)
+
+
+def test_two_schedulers_side_by_side_one_acts_and_the_other_takes_over_when_it_dies(
+    app, smtp, schedulers, database_url, tmp_path
+):
+    env = process_env(database_url, tmp_path, smtp.url)
+    first = schedulers("first", env)
+    first.wait_for("holds the lock")
+    wait_until(all_sent)
+    second = schedulers("second", env)
+    second.wait_for("waiting for the lock")
+    time.sleep(4)  # longer than a lease: the holder keeps renewing it
+    assert "holds the lock" not in second.text() and "job " not in second.text()
+    sent_by_first = len(smtp.handler.taken())
+
+    first.kill()
+    killed = time.monotonic()
+    # Something new to do, which only an acting scheduler will mail.
+    from tracker.ledger import service as ledger
+
+    ledger.record_event(
+        db.session, store=app.store, type="loan_paid_off", occurred_at=EVENTS_AT,
+        reference="NEW-1", by=None, now=EVENTS_AT,
+    )  # fmt: skip
+    db.session.commit()
+    second.wait_for("holds the lock", timeout=15)
+    assert time.monotonic() - killed < 10  # lease 3 s + poll 1 s, with room for a busy machine
+    wait_until(lambda: len(smtp.handler.taken()) > sent_by_first)
+    wait_until(all_sent)
+    received = smtp.handler.taken()
+    assert len({m.message_id for m in received}) == len(received)
+    assert "job sweep" in second.text()
+    assert any("NEW-1" in m.text for m in received[sent_by_first:])
+
+
+def test_creating_the_app_starts_no_scheduler(app, database_url, tmp_path, smtp):
+    create_app(app_config(database_url, tmp_path, smtp.url))  # as every web worker does
+    assert not [t for t in threading.enumerate() if t.name == "tracker-scheduler"]
+    assert db.session.scalars(select(SchedulerLease)).all() == []
