@@ -211,3 +211,32 @@ def test_second_submit_in_the_same_tab_is_refused(session, people, delivery):
     ledger.submit(session, d, by=people["sales.clerk"], now=AT, evidence=evidence("tab"))
     with pytest.raises(Conflict, match=f"deliverable {delivery} is submitted; nothing to submit"):
         ledger.submit(session, d, by=people["sales.clerk"], now=AT, evidence=evidence("tab"))
+
+
+def test_two_processes_ensuring_recurring_items_at_once_create_each_once(app, session, store):
+    """The scheduler and a `tracker sweep` started by hand (say) both fill the next weeks."""
+    store_id = store.id
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes = {}
+
+    def job(name):
+        with app.app_context(), db.engine.connect() as connection:
+            with Session(bind=connection) as s:
+                try:
+                    stores = [s.get(type(store), store_id)]
+                    barrier.wait()
+                    created = ledger.ensure_recurring(s, now=AT, stores=stores)
+                    s.commit()
+                    outcomes[name] = len(created)
+                except Exception as exc:  # noqa: BLE001 - reported to the test thread
+                    s.rollback()
+                    outcomes[name] = exc
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in ("scheduler", "by hand")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(isinstance(n, int) for n in outcomes.values()), outcomes
+    keys = session.scalars(select(Deliverable.dedupe_key)).all()
+    assert len(keys) == len(set(keys)) == sum(outcomes.values()) > 0
