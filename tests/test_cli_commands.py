@@ -205,6 +205,27 @@ def test_due_of_a_recurring_commitment_gives_the_next_count(runner, shop):
     ] * 3
 
 
+def test_due_keeps_the_wall_clock_deadline_across_a_daylight_saving_change(runner, shop):
+    run(
+        runner,
+        "store",
+        "add",
+        "NY01",
+        "--name",
+        "Queens",
+        "--tz",
+        "America/New_York",
+        "--country",
+        "US",
+    )
+    # Clocks go forward on Sunday 8 Mar 2026: the event is at -05:00, the deadline at -04:00.
+    rows = run(
+        runner, "due", "--commitment", "sales-7", "--store", "NY01",
+        "--from", "2026-03-06T16:00:00-05:00", "--from", "2026-10-30T16:00:00-04:00",
+    )  # fmt: skip
+    assert [r["due"] for r in rows] == ["2026-03-11T23:59:59-04:00", "2026-11-04T23:59:59-05:00"]
+
+
 def test_due_refuses_a_count_below_one(runner, shop):
     assert "--count must be at least 1" in error(
         runner, "due", "--commitment", "loans-8", "--store", "SH01", "--from",
