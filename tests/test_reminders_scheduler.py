@@ -207,3 +207,42 @@ def test_creating_the_app_starts_no_scheduler(app, database_url, tmp_path, smtp)
     create_app(app_config(database_url, tmp_path, smtp.url))  # as every web worker does
     assert not [t for t in threading.enumerate() if t.name == "tracker-scheduler"]
     assert db.session.scalars(select(SchedulerLease)).all() == []
+
+
+def test_serve_runs_the_web_and_the_scheduler_in_one_process_behind_the_same_lock(
+    app, smtp, schedulers, database_url, tmp_path
+):
+    import urllib.error
+    import urllib.request
+
+    from tests.reminders_smtp import free_port
+
+    env = process_env(database_url, tmp_path, smtp.url, TRACKER_SCHEDULER_POLL_SECONDS=1,
+                      TRACKER_SCHEDULER_LEASE_SECONDS=3)  # fmt: skip
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "tracker", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: "holds the lock" in (tmp_path / "serve.log").read_text())
+
+        def answers():
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            except urllib.error.HTTPError:
+                return True  # it answered (a redirect to sign in, say)
+            except OSError:
+                return False
+            return True
+
+        wait_until(answers)
+        other = schedulers("other", env)
+        other.wait_for("waiting for the lock")
+        time.sleep(3)
+        assert "holds the lock" not in other.text()
+    finally:
+        serve.send_signal(signal.SIGKILL)
+        serve.wait(10)
+        log.close()

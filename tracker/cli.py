@@ -446,6 +446,15 @@ def scorecard_cmd(month, store_code, level):
 @tracker_cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def serve(host, port):
-    """Run the web app for a single store (the embedded default)."""
-    current_app.run(host=host, port=port, use_reloader=False)
+@click.option("--no-scheduler", is_flag=True, help="Leave the reminders to `tracker scheduler`.")
+def serve(host, port, no_scheduler):
+    """Run the web app for a single store (the embedded default) with the reminder scheduler in
+    the same process (it acts only while it holds the database lock, like `tracker scheduler`)."""
+    if not no_scheduler:
+        from tracker.reminders.scheduler import start_embedded
+
+        start_embedded(current_app._get_current_object())
+    # app.run() is ignored under the `flask` command, so serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
