@@ -2,6 +2,7 @@
 migrations go down to nothing and up again. On SQLite, and on PostgreSQL when
 TRACKER_TEST_DATABASE_URL is set (in a database of its own, made and dropped here)."""
 
+import logging
 import os
 
 import pytest
@@ -99,3 +100,10 @@ def test_tracker_init_migrates_an_empty_database(empty_app):
     assert _tables() == set(db.metadata.tables) | {"alembic_version"}
     again = empty_app.test_cli_runner().invoke(args=["tracker", "init", "--json"])
     assert again.exit_code == 0, again.output  # nothing to do the second time
+
+
+def test_migrating_inside_the_app_leaves_the_trackers_loggers_working(empty_app):
+    logger = logging.getLogger("tracker.calendar")
+    assert not logger.disabled
+    _flask_db(empty_app, "upgrade")
+    assert not logger.disabled  # alembic's fileConfig would disable it by default
