@@ -53,9 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         models,  # noqa: F401  (register every model with the metadata)
         navigation,
     )
+    from tracker.admin.views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import tracker_cli
     from tracker.reminders.cli import register as register_reminder_commands
+    from tracker.scorecards.views import bp as scorecards_bp
     from tracker.web import bp as web_bp
 
     i18n.init_app(app)
@@ -65,6 +67,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(scorecards_bp)
+    app.register_blueprint(admin_bp)
     return app
 
 

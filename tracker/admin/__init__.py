@@ -1,0 +1,1 @@
+"""Administration: stores, departments, people, commitments, working calendars, test email."""

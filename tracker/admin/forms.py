@@ -1,0 +1,339 @@
+"""The administrator's forms. Each checks what it can beside its fields, in the person's
+language; the services check again (the command line uses them too)."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
+ROLE_CHOICES = [
+    ("clerk", _l("clerk")),
+    ("head", _l("department head")),
+    ("lead", _l("lead (finance / compliance)")),
+    ("admin", _l("administrator")),
+]
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an email address."))
+CODE = Regexp(r"^[A-Za-z0-9_-]{1,32}$", message=_l("Letters, digits, '-' or '_' only."))
+
+
+class StoreForm(FlaskForm):
+    """A store: its code (when added), name, zone, calendar country and working hours."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    timezone = StringField(
+        _l("Time zone"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)]
+    )
+    country = StringField(
+        _l("Country of the working calendar"),
+        default="CN",
+        validators=[DataRequired(), Length(max=8)],
+    )
+    subdiv = StringField(_l("Region (optional)"), validators=[Optional(), Length(max=16)])
+    language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
+    work_start = TimeField(_l("Working hours start"), validators=[InputRequired()])
+    work_end = TimeField(_l("Working hours end"), validators=[InputRequired()])
+
+    def validate_timezone(self, field):
+        try:
+            ZoneInfo(field.data)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                _l("Unknown time zone; use a name such as Asia/Shanghai.")
+            ) from None
+
+    def validate_country(self, field):
+        field.data = (field.data or "").strip().upper()
+        if field.data not in holidays.list_supported_countries():
+            raise ValidationError(_l("No working calendar for this country code; e.g. CN."))
+
+    def validate_subdiv(self, field):
+        country = (self.country.data or "").strip().upper()
+        regions = holidays.list_supported_countries().get(country)
+        if field.data and regions is not None and field.data not in regions:
+            raise ValidationError(_l("Unknown region of this country."))
+
+    def validate_work_end(self, field):
+        if self.work_start.data and field.data and field.data <= self.work_start.data:
+            raise ValidationError(_l("Working hours must end after they start."))
+
+
+class DepartmentForm(FlaskForm):
+    """A department: code (when added) and its names."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), CODE])
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
+
+
+class PersonForm(FlaskForm):
+    """A person: email and password (when added), name, role, department, store, language."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), EMAIL, Length(max=254)],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    department = SelectField(_l("Department"), choices=[])
+    store = SelectField(_l("Store"), choices=[])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(),
+            Length(min=8, max=200, message=_l("At least 8 characters.")),
+        ],
+    )
+
+
+class PasswordForm(FlaskForm):
+    """A new password for someone who forgot theirs."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=200, message=_l("At least 8 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two do not match."))],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+EVIDENCE_CHOICES = [
+    ("reference", _l("reference")),
+    ("amount", _l("amount")),
+    ("note", _l("note")),
+    ("file", _l("file")),
+]
+FREQUENCY_CHOICES = [("monthly", _l("monthly")), ("weekly", _l("weekly")), ("daily", _l("daily"))]
+DAY_TYPE_CHOICES = [("calendar", _l("calendar days")), ("working", _l("working days"))]
+NON_WORKING_CHOICES = [
+    ("keep", _l("keep the day")),
+    ("next", _l("move to the next working day")),
+    ("previous", _l("move to the previous working day")),
+    ("skip", _l("skip it (recurring only)")),
+]
+
+
+class CommitmentForm(FlaskForm):
+    """A commitment's wording, evidence, checklist, deadline rule and reminder policy. The
+    rule's fields shown depend on the kind: recurring rules have a frequency and a day, event
+    and request rules count days from their trigger."""
+
+    title_zh = TextAreaField(_l("Title in Chinese"), validators=[DataRequired()])
+    title_en = TextAreaField(_l("Title in English"), validators=[DataRequired()])
+    deadline_as_written = StringField(_l("Deadline as written"), validators=[Optional()])
+    evidence = MultiCheckboxField(_l("Evidence required"), choices=EVIDENCE_CHOICES)
+    checklist = TextAreaField(
+        _l("Checklist"),
+        description=_l("One point a line: Chinese | English."),
+        validators=[Optional()],
+    )
+    # The deadline rule.
+    frequency = SelectField(_l("Frequency"), choices=FREQUENCY_CHOICES)
+    day = IntegerField(
+        _l("Day"),
+        description=_l("Monthly: day of the month 1–31. Weekly: 0 = Monday … 6 = Sunday."),
+        validators=[Optional()],
+    )
+    period_back = IntegerField(
+        _l("Reports on the period before (0 = the due one)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=12)],
+    )
+    offset_days = IntegerField(
+        _l("Days after the trigger (0 = the same day)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=366)],
+    )
+    day_type = SelectField(_l("Count"), choices=DAY_TYPE_CHOICES)
+    at_time = TimeField(
+        _l("Due at (local time)"),
+        description=_l("Empty: the end of the day."),
+        validators=[Optional()],
+    )
+    non_working = SelectField(_l("If the day is not a working day"), choices=NON_WORKING_CHOICES)
+    trigger_after = TimeField(_l("Only events at or after (local time)"), validators=[Optional()])
+    # The reminder policy.
+    before_working_days = IntegerField(
+        _l("Remind this many working days before"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=0, max=30)],
+    )
+    on_due = BooleanField(_l("Remind when it falls due"))
+    overdue_every_working_day = BooleanField(_l("Remind every working day while overdue"))
+    escalate_after_working_days = IntegerField(
+        _l("Tell the head after this many working days overdue"),
+        default=3,
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
+    )
+    preview_store = SelectField(_l("Preview for store"), choices=[])
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save as a new version"))
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        recurring = kind == "recurring"
+        hidden = (
+            ("offset_days", "day_type", "trigger_after")
+            if recurring
+            else ("frequency", "day", "period_back")
+        )
+        if kind == "request":
+            hidden += ("trigger_after",)
+        for name in hidden:
+            delattr(self, name)
+        if not recurring:
+            self.non_working.choices = NON_WORKING_CHOICES[:3]
+
+    def validate_checklist(self, field):
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if line.strip() and "|" not in line:
+                raise ValidationError(
+                    _l("Line %(n)d: write the point as Chinese | English.", n=number)
+                )
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields one by one, then the day against the frequency (an empty day stops the
+        day field's own validators, so the pair is checked here)."""
+        valid = super().validate(extra_validators)
+        if self.kind != "recurring" or self.day.errors:
+            return valid
+        frequency, day = self.frequency.data, self.day.data
+        message = None
+        if frequency == "monthly" and not (day is not None and 1 <= day <= 31):
+            message = _l("A monthly deadline needs a day of the month, 1 to 31.")
+        elif frequency == "weekly" and not (day is not None and 0 <= day <= 6):
+            message = _l("A weekly deadline needs a weekday, 0 (Monday) to 6 (Sunday).")
+        elif frequency == "daily" and day is not None:
+            message = _l("A daily deadline takes no day.")
+        if message is not None:
+            self.day.errors.append(message)
+            return False
+        return valid
+
+    def changes(self) -> dict:
+        """The version fields this form sets."""
+        checklist = []
+        for line in (self.checklist.data or "").splitlines():
+            if line.strip():
+                zh, _, en = line.partition("|")
+                checklist.append({"zh": zh.strip(), "en": en.strip() or zh.strip()})
+        fields = {
+            "title_zh": self.title_zh.data.strip(),
+            "title_en": self.title_en.data.strip(),
+            "deadline_as_written": (self.deadline_as_written.data or "").strip() or None,
+            "evidence": list(self.evidence.data or []),
+            "checklist": checklist,
+            "at_time": self.at_time.data,
+            "non_working": self.non_working.data,
+            "reminder_policy": {
+                "before_working_days": self.before_working_days.data,
+                "on_due": bool(self.on_due.data),
+                "overdue_every_working_day": bool(self.overdue_every_working_day.data),
+                "escalate_after_working_days": self.escalate_after_working_days.data,
+            },
+        }
+        if self.kind == "recurring":
+            fields |= {
+                "frequency": self.frequency.data,
+                "day": self.day.data,
+                "period_back": self.period_back.data,
+                "offset_days": 0,
+                "day_type": "calendar",
+            }
+        else:
+            fields |= {
+                "frequency": None,
+                "day": None,
+                "offset_days": self.offset_days.data,
+                "day_type": self.day_type.data,
+            }
+            if hasattr(self, "trigger_after"):
+                fields["trigger_after"] = self.trigger_after.data
+        return fields
+
+    @classmethod
+    def for_version(cls, version, kind: str, **kwargs) -> "CommitmentForm":
+        """The form filled with a version's fields (a GET), or with the posted data."""
+        from tracker.reminders.policy import policy_of
+
+        policy = policy_of(version)
+        data = {
+            "title_zh": version.title_zh,
+            "title_en": version.title_en,
+            "deadline_as_written": version.deadline_as_written,
+            "evidence": list(version.evidence or []),
+            "checklist": "\n".join(
+                f"{p.get('zh', '')} | {p.get('en', '')}" if isinstance(p, dict) else str(p)
+                for p in version.checklist or []
+            ),
+            "frequency": version.frequency,
+            "day": version.day,
+            "period_back": version.period_back,
+            "offset_days": version.offset_days,
+            "day_type": version.day_type,
+            "at_time": version.at_time,
+            "non_working": version.non_working,
+            "trigger_after": version.trigger_after,
+            **policy,
+        }
+        return cls(data=data, kind=kind, **kwargs)
+
+
+class OverrideForm(FlaskForm):
+    """A day declared a holiday or a working day for one store."""
+
+    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Give a date."))])
+    working = SelectField(
+        _l("The day is"), choices=[("0", _l("a holiday")), ("1", _l("a working day"))]
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class MailCheckForm(FlaskForm):
+    """Where to send a test email."""
+
+    to = EmailField(
+        _l("Send a test email to"),
+        validators=[DataRequired(), EMAIL, Length(max=254)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
