@@ -602,7 +602,8 @@ def _transition(
             f"deliverable {deliverable.id} was changed by someone else a moment ago "
             "(perhaps in another tab); nothing was done: reload it to see where it stands"
         )
-    session.expire(deliverable)
+    # Only what the UPDATE changed needs reloading; the rest (and the relationships) is current.
+    session.expire(deliverable, ["status", "state_version", *values])
 
 
 def _latest_submission(session: Session, deliverable: Deliverable) -> Submission:
