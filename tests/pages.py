@@ -1,0 +1,86 @@
+"""Helpers for the page tests: deals recorded through the service, queries counted."""
+
+import re
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import event
+
+from tracker import clock
+from tracker.extensions import db
+from tracker.ledger import service as ledger
+
+PDF = b"%PDF-1.4\n% a tiny test file\n"
+
+
+def deliver(
+    session,
+    store,
+    person,
+    *,
+    ago: timedelta = timedelta(0),
+    ref: str = "D-1001",
+    customer: str = "Wang Wei",
+):
+    """A car delivered `ago` before the server's now (at 10:00 local so sales-6 stays out):
+    returns {code: deliverable}. Ten days ago sales-2 and sales-7 are already overdue."""
+    now = clock.now()
+    local = (now - ago).astimezone(store.zone).replace(hour=10, minute=0, second=0, microsecond=0)
+    at = min(local, now)
+    _, created = ledger.record_event(
+        session,
+        store=store,
+        type="vehicle_delivered",
+        occurred_at=at,
+        reference=ref,
+        customer=customer,
+        by=person,
+        now=now,
+    )
+    session.commit()
+    return {d.commitment.code: d for d in created}
+
+
+def submit(session, deliverable, person, reason="late, sorry", at: datetime | None = None):
+    """Hand a deliverable in through the service (with a file, as sales-7 needs)."""
+    s = ledger.submit(
+        session,
+        deliverable,
+        by=person,
+        now=at or clock.now(),
+        evidence=ledger.Evidence(
+            reference=deliverable.reference, file_path="x.pdf", file_name="slip.pdf"
+        ),
+        late_reason=reason,
+    )
+    session.commit()
+    return s
+
+
+def token(client, path: str) -> str:
+    """The CSRF token of the form at `path`."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def error_beside(html: str, field_id: str) -> str | None:
+    """The error shown beside a field (the `_form.field` macro's markup), if any."""
+    match = re.search(rf'id="{re.escape(field_id)}-error">([^<]+)<', html)
+    return match.group(1) if match else None
+
+
+@contextmanager
+def counted_queries():
+    """Count the SQL statements run inside the block."""
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

@@ -1,0 +1,1 @@
+"""The receiving department's inbox: accept, return, waive, and raise requests."""

@@ -1,0 +1,102 @@
+"""How ledger things read on a page, in the person's language: statuses, reasons, lateness."""
+
+from datetime import datetime
+
+from flask import Blueprint, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker.catalog.dealership import EVENT_TYPES
+from tracker.i18n import duration
+from tracker.ledger.models import OPEN_STATUSES, Deliverable
+
+STATUS_LABELS = {
+    "open": _l("open"),
+    "submitted": _l("submitted"),
+    "accepted": _l("accepted"),
+    "returned": _l("returned"),
+    "waived": _l("waived"),
+}
+
+RETURN_REASON_LABELS = {
+    "incomplete": _l("incomplete"),
+    "unsigned": _l("unsigned"),
+    "wrong_amount": _l("wrong amount"),
+    "other": _l("other"),
+}
+
+EVIDENCE_LABELS = {
+    "reference": _l("reference"),
+    "amount": _l("amount"),
+    "note": _l("note"),
+    "file": _l("file"),
+}
+
+AUDIT_ACTIONS = {
+    "created": _l("created"),
+    "requested": _l("requested"),
+    "submitted": _l("submitted"),
+    "accepted": _l("accepted"),
+    "returned": _l("returned"),
+    "waived": _l("waived"),
+}
+
+
+def language() -> str:
+    """The signed-in person's language (zh or en)."""
+    return current_user.language if current_user.is_authenticated else "zh"
+
+
+def event_label(event_type: str) -> str:
+    """An event type as the person reads it."""
+    en, zh = EVENT_TYPES.get(event_type, (event_type, event_type))
+    return zh if language() == "zh" else en
+
+
+def checklist_label(point: dict | str) -> str:
+    """One checklist point (stored as {'zh': ..., 'en': ...}) in the person's language."""
+    if isinstance(point, dict):
+        return point.get(language()) or point.get("en") or ""
+    return str(point)
+
+
+def timing(deliverable: Deliverable, now: datetime) -> tuple[str, str]:
+    """How late, or how long is left: (text, css class)."""
+    if deliverable.status in OPEN_STATUSES:
+        seconds = (deliverable.due_at - now).total_seconds()
+        if seconds < 0:
+            return _("%(t)s late", t=duration(seconds)), "overdue"
+        css = "due-soon" if seconds < 24 * 3600 else ""
+        return _("%(t)s left", t=duration(seconds)), css
+    if deliverable.status == "submitted" and deliverable.last_submitted_at:
+        late = (deliverable.last_submitted_at - deliverable.due_at).total_seconds()
+        if late > 0:
+            return _("handed in %(t)s late", t=duration(late)), "overdue"
+        return _("handed in on time"), ""
+    if deliverable.status == "accepted":
+        if deliverable.lateness_seconds:
+            return _("accepted %(t)s late", t=duration(deliverable.lateness_seconds)), "overdue"
+        return _("accepted on time"), ""
+    return "", ""
+
+
+def register(bp: Blueprint) -> None:
+    """Offer these helpers to the templates of a blueprint."""
+
+    @bp.context_processor
+    def helpers():
+        from tracker.ledger import uploads
+
+        return {
+            "max_mb": uploads.max_bytes() // 2**20,
+            "view_functions": current_app.view_functions,
+            "lang": language(),
+            "status_labels": STATUS_LABELS,
+            "reason_labels": RETURN_REASON_LABELS,
+            "evidence_labels": EVIDENCE_LABELS,
+            "audit_actions": AUDIT_ACTIONS,
+            "event_label": event_label,
+            "checklist_label": checklist_label,
+            "timing": timing,
+        }
