@@ -648,3 +648,33 @@ def test_failed_emails_are_listed_and_can_be_queued_again(admin, auth, people, s
     session.expire_all()
     assert session.get(OutboxMessage, message.id).status == "pending"
     assert "Every email was delivered" in admin.get("/admin").get_data(as_text=True)
+
+
+def english_messages(*areas: str) -> set[str]:
+    """The English texts of these areas' catalogues that could show on a page as they are."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    found = set()
+    for area in areas:
+        path = Path(__file__).parent.parent / "translations" / area / "zh/LC_MESSAGES/messages.po"
+        with path.open("rb") as f:
+            for m in read_po(f):
+                text = m.id if isinstance(m.id, str) else ""
+                if len(text) >= 6 and "%" not in text and m.string != text:
+                    found.add(text)
+    return found
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_english_is_left_on_an_admin_page_in_chinese(admin, people, session, path):
+    people["finance.admin"].language = "zh"
+    session.commit()
+    text = visible_text(admin.get(path).get_data(as_text=True))
+    assert sorted(m for m in english_messages("admin") if m in text) == []

@@ -403,3 +403,25 @@ def test_the_page_runs_the_same_number_of_queries_whatever_the_rows(
     after = [_queries_for(client, p) for p in paths]
     assert after == before
     assert before[0] <= 15  # sign-in, menu, selector, and a few per section: no per-row ones
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scorecards?month={m}",
+        "/scorecards/deliverables?month={m}&measure=returned&reason=unsigned",
+        "/scorecards/deliverables?month={m}&measure=open_overdue",
+    ],
+)
+def test_no_english_is_left_on_a_scorecard_page_in_chinese(
+    client, auth, people, history, month, session, path
+):
+    from tests.test_admin_pages import english_messages, visible_text
+
+    people["finance.lead"].language = "zh"
+    session.commit()
+    text = visible_text(
+        page(client, auth, "finance.lead@sh01.test", path.format(m=month)).data.decode()
+    )
+    assert "考核评分" in text
+    assert sorted(m for m in english_messages("scorecards") if m in text) == []

@@ -33,6 +33,7 @@ from tracker.admin.forms import (
 )
 from tracker.auth.permissions import roles_required
 from tracker.calendar.service import set_override, store_calendar
+from tracker.catalog.dealership import EVENT_TYPES
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import (
     RULE_FIELDS,
@@ -60,7 +61,18 @@ WEEKDAYS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l
 @bp.context_processor
 def labels():
     """Names the administration's templates show in the person's language."""
-    return {"role_labels": dict(ROLE_CHOICES), "kind_labels": KIND_LABELS, "weekdays": WEEKDAYS}
+    return {
+        "role_labels": dict(ROLE_CHOICES),
+        "kind_labels": KIND_LABELS,
+        "weekdays": WEEKDAYS,
+        "event_label": event_label,
+    }
+
+
+def event_label(event_type: str) -> str:
+    """An event type in the person's language."""
+    en, zh = EVENT_TYPES.get(event_type, (event_type, event_type))
+    return zh if current_user.language == "zh" else en
 
 
 @bp.before_request
