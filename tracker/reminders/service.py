@@ -240,10 +240,12 @@ def _render_into(session: Session, message: OutboxMessage, items, now, settings,
 def compose(session: Session, now: datetime, settings: Settings) -> list[OutboxMessage]:
     """Group each person's waiting items into one digest, for people whose store is in working
     hours at `now`; stale items are cancelled. Two processes never batch the same item."""
-    wts = working_times(session)
     pending = session.scalars(
         select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id)
     ).all()
+    if not pending:
+        return []
+    wts = working_times(session)
     by_person = defaultdict(list)
     for item in pending:
         by_person[item.person_id].append(item)
@@ -309,25 +311,22 @@ class _Lost(Exception):
 def deliverable_message_ids(session: Session, now: datetime, lease_now: datetime) -> list[int]:
     """Messages to try now: pending, due for an attempt, not claimed by a live process, to
     people whose store is in working hours at `now`."""
-    wts = working_times(session)
-    open_stores = [sid for sid, wt in wts.items() if wt.is_open(now)]
-    if not open_stores:
-        return []
-    return list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at <= now,
-                OutboxMessage.store_id.in_(open_stores),
-                or_(
-                    OutboxMessage.claimed_until.is_(None),
-                    OutboxMessage.claimed_until < lease_now,
-                ),
-            )
-            .order_by(OutboxMessage.id)
+    due = session.execute(
+        select(OutboxMessage.id, OutboxMessage.store_id)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(
+                OutboxMessage.claimed_until.is_(None),
+                OutboxMessage.claimed_until < lease_now,
+            ),
         )
-    )
+        .order_by(OutboxMessage.id)
+    ).all()
+    if not due:
+        return []
+    wts = working_times(session)
+    return [message_id for message_id, store_id in due if wts[store_id].is_open(now)]
 
 
 def claim(
