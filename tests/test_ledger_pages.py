@@ -437,3 +437,58 @@ def test_pages_render_in_chinese_for_a_chinese_speaking_clerk(
     assert "装饰单" in form
     event = client.get("/events/new").get_data(as_text=True)
     assert "交车" in event
+
+
+def _visible_text(html: str) -> str:
+    main = html.split("<main", 1)[1]
+    main = re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def _english_messages() -> list[str]:
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parent.parent / "translations/ledger/zh/LC_MESSAGES"
+    with (path / "messages.po").open("rb") as f:
+        ids = [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id]
+    return [i for i in ids if "%" not in i and len(i) >= 3]
+
+
+def test_every_clerk_and_inbox_page_reads_in_chinese_with_no_english_left(
+    client, auth, session, store, people, late
+):
+    for person in people.values():
+        person.language = "zh"
+    d = late["sales-7"]
+    submit(session, d, people["sales.clerk"], reason="客户晚到")
+    ledger.return_deliverable(
+        session, d, by=people["finance.clerk"], now=clock.now(), reason="unsigned", note="请签字"
+    )
+    session.commit()
+    submit(session, d, people["sales.clerk"], reason="客户晚到")
+    english = _english_messages()
+    pages = {
+        "sales.clerk": [
+            "/mine?status=all",
+            f"/deliverables/{late['sales-2'].id}/submit",
+            f"/deliverables/submit?ids={late['sales-2'].id}",
+            "/events/new",
+            f"/events/{d.event_id}",
+            "/deals?ref=D-1001",
+            f"/deliverables/{d.id}",
+        ],
+        "finance.clerk": ["/inbox", "/inbox/request"],
+    }
+    left = []
+    for who, paths in pages.items():
+        auth.login(f"{who}@sh01.test")
+        for path in paths:
+            text = _visible_text(client.get(path).get_data(as_text=True))
+            left += [(path, m) for m in english if re.search(rf"\b{re.escape(m)}\b", text)]
+        if who == "sales.clerk":  # and the errors beside the fields
+            response = post_submit(client, late["sales-2"], reference="", file=(io.BytesIO(), ""))
+            text = _visible_text(response.get_data(as_text=True))
+            assert "此事项必须提供。" in text and "请说明逾期原因" in text
+            left += [("bad submit", m) for m in english if re.search(rf"\b{re.escape(m)}\b", text)]
+        auth.logout()
+    assert left == []
