@@ -128,6 +128,15 @@ def test_submit_keeps_the_file_and_takes_the_time_from_the_server(
     assert session.get(Deliverable, d.id).status == "submitted"
 
 
+def test_submit_form_offers_the_deals_reference_and_no_time_field(
+    client, auth, session, store, people, late
+):
+    auth.login(CLERK)
+    html = client.get(f"/deliverables/{late['sales-7'].id}/submit").get_data(as_text=True)
+    assert re.search(r'id="reference"[^>]*value="D-1001"', html)
+    assert 'type="datetime-local"' not in html and "taken from the server" in html
+
+
 def test_evidence_file_is_downloaded_only_by_people_of_the_store(
     client, auth, session, store, people, late, now
 ):

@@ -61,6 +61,11 @@ def checklist_label(point: dict | str) -> str:
     return str(point)
 
 
+def money(value) -> str:
+    """An amount with thousands separators: 337,000.00."""
+    return "" if value is None else f"{value:,.2f}"
+
+
 def timing(deliverable: Deliverable, now: datetime) -> tuple[str, str]:
     """How late, or how long is left: (text, css class)."""
     if deliverable.status in OPEN_STATUSES:
@@ -99,4 +104,5 @@ def register(bp: Blueprint) -> None:
             "event_label": event_label,
             "checklist_label": checklist_label,
             "timing": timing,
+            "money": money,
         }

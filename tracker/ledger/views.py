@@ -125,6 +125,7 @@ def submit(deliverable_id: int):
         required=deliverable.version.evidence,
         late=ledger.server_time(now) > deliverable.due_at,
         state_version=deliverable.state_version,
+        reference=deliverable.reference,
     )
     if deliverable.status not in OPEN_STATUSES:
         if form.is_submitted():  # a stale tab: someone submitted it meanwhile
@@ -177,6 +178,8 @@ def submit_batch():
     form.late = any(ledger.server_time(now) > d.due_at for d in chosen)
     if not form.is_submitted():
         form.items.data = ",".join(f"{d.id}:{d.state_version}" for d in chosen)
+        references = {d.reference for d in chosen}
+        form.reference.data = references.pop() if len(references) == 1 else None
     elif form.validate():
         versions = dict(pairs)
         evidence = uploads.save(form.file.data, **form.evidence_fields())
