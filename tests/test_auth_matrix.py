@@ -1,0 +1,108 @@
+"""The authorization matrix of the whole app: every route of the start page, sign-in, profile,
+scorecards and admin walked as every kind of person (the clerk's pages and the inbox are walked
+the same way in test_ledger_access.py), and a check that no route escapes both walks."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests import factories
+from tests.pages import deliver, token
+from tests.test_ledger_access import PEOPLE
+from tests.test_ledger_access import ROUTES as LEDGER_ROUTES
+
+MONTH = "2026-10"
+ADMIN = {"finance.admin@sh01.test"}
+SCORECARD_READERS = {
+    "sales.head@sh01.test",  # their own department
+    "hr.head@sh01.test",
+    "finance.head@sh01.test",
+    "finance.lead@sh01.test",  # every store
+    "finance.admin@sh01.test",
+}
+EVERYONE = set(PEOPLE) - {None}
+
+# (method, path, who is let in, the status they get); every other signed-in person gets 403,
+# and a signed-out visitor is sent to sign in (GET) or refused for want of a CSRF token (POST).
+ROUTES = [
+    ("GET", "/", EVERYONE, 302),  # to their inbox or their department's list
+    ("GET", "/profile", EVERYONE, 200),
+    ("POST", "/profile", EVERYONE, 302),
+    ("GET", f"/scorecards?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", f"/scorecards/deliverables?month={MONTH}&measure=due", SCORECARD_READERS, 200),
+    ("GET", f"/scorecards/export.csv?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", f"/scorecards/export.xlsx?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", "/admin", ADMIN, 200),
+    ("GET", "/admin/stores", ADMIN, 200),
+    ("GET", "/admin/stores/new", ADMIN, 200),
+    ("POST", "/admin/stores/new", ADMIN, 200),  # the form again, with what is missing
+    ("GET", "/admin/stores/SH01/edit", ADMIN, 200),
+    ("GET", "/admin/stores/SH01/calendar", ADMIN, 200),
+    ("POST", "/admin/stores/SH01/calendar/2026-12-31/remove", ADMIN, 302),
+    ("GET", "/admin/departments", ADMIN, 200),
+    ("GET", "/admin/departments/new", ADMIN, 200),
+    ("GET", "/admin/departments/sales/edit", ADMIN, 200),
+    ("GET", "/admin/people", ADMIN, 200),
+    ("GET", "/admin/people/new", ADMIN, 200),
+    ("GET", "/admin/people/{person}/edit", ADMIN, 200),
+    ("GET", "/admin/people/{person}/password", ADMIN, 200),
+    ("POST", "/admin/people/{person}/active", ADMIN, 302),
+    ("GET", "/admin/commitments", ADMIN, 200),
+    ("GET", "/admin/commitments/sales-7", ADMIN, 200),
+    ("POST", "/admin/commitments/sales-7/retire", ADMIN, 302),
+    ("POST", "/admin/outbox/999999/retry", ADMIN, 404),
+    ("GET", "/admin/test-email", ADMIN, 200),
+    ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
+]
+
+
+@pytest.fixture
+def world(session, store, people, now):
+    """SH01 with a delivery, and a second store BJ01 with its own Sales and Finance clerks."""
+    other = factories.create_store(session, now=now, code="BJ01", name="Beijing")
+    for department in ("sales", "finance"):
+        factories.create_person(session, other, department, now=now)
+    session.commit()
+    deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    return {"person": people["sales.clerk"].id}
+
+
+@pytest.mark.parametrize("email", PEOPLE, ids=lambda e: e or "signed-out")
+def test_every_route_answers_each_person_as_their_role_allows(client, auth, world, email):
+    if email:
+        auth.login(email)
+    wrong = []
+    for method, template, allowed, status in ROUTES:
+        path = template.format(**world)
+        if method == "GET":
+            response = client.get(path)
+        else:
+            data = {"csrf_token": token(client, "/profile")} if email else {}
+            response = client.post(path, data=data)
+        if not email:
+            expected = 302 if method == "GET" else 400
+        else:
+            expected = status if email in allowed else 403
+        if response.status_code != expected:
+            wrong.append((email, method, path, response.status_code, expected))
+    assert wrong == []
+
+
+def test_signed_out_visitors_reach_only_the_sign_in_page_and_static_files(client, world):
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/").headers["Location"].startswith("/login")
+
+
+def test_no_route_escapes_the_authorization_walks(app):
+    """Adding a page means saying who may open it, here or in test_ledger_access.py."""
+    walked = [path for _, path, _, _ in ROUTES + LEDGER_ROUTES] + ["/login"]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        pattern = re.sub(r"<(?:[^:>]+:)?[^>]+>", "[^/?]+", rule.rule)
+        if not any(re.fullmatch(pattern, p.split("?")[0]) for p in walked):
+            missing.append(rule.rule)
+    assert missing == []
