@@ -61,6 +61,8 @@ def test_every_string_marked_for_translation_is_in_a_catalogue(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             "tracker",

@@ -17,7 +17,7 @@ from tracker.calendar.deadlines import event_due, recurring_due, request_due
 from tracker.calendar.service import set_override, store_calendar
 from tracker.catalog import service as catalog
 from tracker.catalog.models import Commitment
-from tracker.errors import BadInput, TrackerError
+from tracker.errors import N_, BadInput, TrackerError
 from tracker.extensions import db
 from tracker.ledger import service as ledger
 from tracker.org import service as org
@@ -63,7 +63,9 @@ def parse_instant(value: str, what: str = "time") -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise BadInput(
-            f"{value!r} is not an ISO 8601 {what} (e.g. 2026-10-09T15:00+08:00)"
+            N_("%(value)r is not an ISO 8601 %(what)s (e.g. 2026-10-09T15:00+08:00)"),
+            value=value,
+            what=what,
         ) from None
     return ledger.require_aware(parsed, f"the {what}")
 
@@ -228,7 +230,7 @@ def due(code, store_code, starts, count):
     commitment = catalog.get_commitment(db.session, code)
     store = org.get_store(db.session, store_code)
     if count < 1:
-        raise BadInput("--count must be at least 1")
+        raise BadInput(N_("--count must be at least 1"))
     calendar = store_calendar(db.session, store)
     rule = commitment.current.rule(commitment.kind)
     rows = []

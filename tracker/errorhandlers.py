@@ -1,6 +1,8 @@
 """Errors answered plainly: an HTML page for people, JSON for scripts (by the Accept header)."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.errors import TrackerError
@@ -16,6 +18,40 @@ def wants_json() -> bool:
     )
 
 
+def explain_http(exc: HTTPException) -> str:
+    """What a person reads on the page for an HTTP error, in their language.
+
+    Werkzeug's own descriptions are English and technical; a description the app gave
+    (`abort(400, description=_("..."))`) is already in the person's language and is kept."""
+    if not isinstance(exc, CSRFError) and exc.description != type(exc).description:
+        return exc.description
+    if exc.code == 400:
+        return _(
+            "The page could not use what was sent. If the form was open for a long time, it "
+            "has expired: reload the page and try again."
+        )
+    if exc.code == 405:
+        return _(
+            "This address cannot be used that way. Go back to the start page and try again "
+            "from there."
+        )
+    if exc.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        if limit < 1024 * 1024:
+            return _("The file or form is too large. Choose a smaller file and try again.")
+        return _(
+            "The file or form is too large: at most %(mb)d MB can be sent at once. Choose a "
+            "smaller file and try again.",
+            mb=limit // (1024 * 1024),
+        )
+    if exc.code == 429:
+        return _("Too many attempts in a short time. Wait a moment and try again.")
+    return _(
+        "The request could not be completed. Please try again; if it happens again, tell "
+        "the administrator."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers for HTTP errors, domain errors and crashes."""
 
@@ -23,15 +59,16 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if wants_json():
             return jsonify(error=exc.description, status=exc.code), exc.code
-        template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/generic.html"
-        return render_template(template, error=exc), exc.code
+        if exc.code in (403, 404):
+            return render_template(f"errors/{exc.code}.html", error=exc), exc.code
+        return render_template("errors/generic.html", message=explain_http(exc)), exc.code
 
     @app.errorhandler(TrackerError)
     def domain_error(exc: TrackerError):
         db.session.rollback()  # nothing half-written stays behind
         if wants_json():
             return jsonify(error=exc.message, status=exc.status), exc.status
-        return render_template("errors/generic.html", error=exc), exc.status
+        return render_template("errors/generic.html", message=exc.localized()), exc.status
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -13,7 +13,7 @@ from tracker.calendar.deadlines import Rule, event_due, recurring_due, request_d
 from tracker.calendar.models import CalendarOverride
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
-from tracker.errors import BadInput
+from tracker.errors import N_, BadInput
 from tracker.org import service as org
 from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 
@@ -28,20 +28,24 @@ def _check_zone_and_country(timezone: str, country: str, subdiv: str | None) -> 
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadInput(
-            f"unknown time zone {timezone!r}; use a name such as Asia/Shanghai"
+            N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
         ) from None
     country = (country or "").upper()
     supported = holidays.list_supported_countries()
     if country not in supported:
-        raise BadInput(f"unknown country {country!r} for the working calendar; e.g. CN")
+        raise BadInput(
+            N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
+        )
     if subdiv and subdiv not in supported[country]:
-        raise BadInput(f"unknown subdivision {subdiv!r} of {country}")
+        raise BadInput(
+            N_("unknown subdivision %(subdiv)r of %(country)s"), subdiv=subdiv, country=country
+        )
     return country
 
 
 def _check_hours(work_start: time, work_end: time) -> None:
     if work_end <= work_start:
-        raise BadInput("working hours must end after they start")
+        raise BadInput(N_("working hours must end after they start"))
 
 
 def add_store(
@@ -92,7 +96,7 @@ def edit_store(
     country = _check_zone_and_country(timezone, country, subdiv)
     _check_hours(work_start, work_end)
     if language not in LANGUAGES:
-        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
     store.name = (name or "").strip() or store.code
     store.timezone = timezone
     store.country = country
@@ -110,9 +114,9 @@ def add_department(session: Session, *, code: str, name_en: str, name_zh: str) -
     """Add a department (every store has the same ones)."""
     code = (code or "").strip().lower()
     if not code or not all(c.isalnum() or c in "-_" for c in code) or len(code) > 32:
-        raise BadInput("a department code is 1 to 32 letters, digits, '-' or '_'")
+        raise BadInput(N_("a department code is 1 to 32 letters, digits, '-' or '_'"))
     if session.scalar(select(Department.id).where(Department.code == code)):
-        raise BadInput(f"a department with code {code!r} exists already")
+        raise BadInput(N_("a department with code %(code)r exists already"), code=code)
     department = Department(code=code, name_en=name_en.strip(), name_zh=name_zh.strip())
     session.add(department)
     session.flush()
@@ -122,7 +126,7 @@ def add_department(session: Session, *, code: str, name_en: str, name_zh: str) -
 def edit_department(session: Session, department: Department, *, name_en: str, name_zh: str):
     """Rename a department in both languages."""
     if not name_en.strip() or not name_zh.strip():
-        raise BadInput("a department needs a name in both languages")
+        raise BadInput(N_("a department needs a name in both languages"))
     department.name_en, department.name_zh = name_en.strip(), name_zh.strip()
     session.flush()
 
@@ -142,9 +146,9 @@ def edit_person(
 ) -> Person:
     """Change a person's role, department, store, language or name."""
     if role not in ROLES:
-        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+        raise BadInput(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
     if language not in LANGUAGES:
-        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
     person.name = (name or "").strip() or person.email
     person.role, person.language = role, language
     person.department_id, person.store_id = department.id, store.id
@@ -155,7 +159,7 @@ def edit_person(
 def set_active(session: Session, person: Person, active: bool, *, by: Person) -> None:
     """Deactivate a person (they can no longer sign in; their history stays) or reactivate."""
     if person.id == by.id and not active:
-        raise BadInput("you cannot deactivate yourself")
+        raise BadInput(N_("you cannot deactivate yourself"))
     person.active = active
     session.flush()
 
@@ -194,6 +198,7 @@ def preview_due_times(
     try:
         rule.validate()
     except ValueError as exc:
+        # The calendar explains a bad rule in English; the form checks the fields first.
         raise BadInput(str(exc)) from exc
     calendar = store_calendar(session, store)
     if rule.kind == "recurring":

@@ -84,7 +84,7 @@ def only_administrators():
 def _fail(form, field: str, exc: BadInput) -> None:
     """Nothing is kept; the service's message goes beside the field it is about."""
     db.session.rollback()
-    getattr(form, field).errors.append(exc.message)
+    getattr(form, field).errors.append(exc.localized())
 
 
 def _store(code: str) -> Store:
@@ -423,7 +423,7 @@ def commitment_edit(code: str):
                 db.session, kind=commitment.kind, fields=fields, store=store, now=now
             )
         except BadInput as exc:
-            preview_error = exc.message
+            preview_error = exc.localized()
     return render_template(
         "admin/commitment_form.html",
         commitment=commitment,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from tracker.auth.models import SignInThrottle
-from tracker.errors import TrackerError
+from tracker.errors import N_, TrackerError
 from tracker.org.models import Person
 
 FREE_FAILURES = 5  # failures allowed before each attempt has to wait
@@ -41,7 +41,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> Perso
         ready_at = throttle.last_failure_at + wait_after(throttle.failures)
         if now < ready_at:
             seconds = int((ready_at - now).total_seconds()) + 1
-            raise SignInRefused("too many failed sign-ins", wait_seconds=seconds)
+            raise SignInRefused(N_("too many failed sign-ins"), wait_seconds=seconds)
     person = session.scalar(select(Person).where(func.lower(Person.email) == key))
     if (
         person is None
@@ -55,7 +55,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> Perso
         throttle.failures += 1
         throttle.last_failure_at = now
         session.flush()
-        raise SignInRefused("wrong email or password")
+        raise SignInRefused(N_("wrong email or password"))
     if throttle is not None:
         session.delete(throttle)
     return person

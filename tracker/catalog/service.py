@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tracker.calendar.deadlines import Rule
 from tracker.catalog import dealership
 from tracker.catalog.models import KINDS, Commitment, CommitmentVersion
-from tracker.errors import BadInput, NotFound
+from tracker.errors import N_, BadInput, NotFound
 from tracker.org.models import Department, Person
 
 CATALOGS = {"dealership": Path(__file__).with_name("dealership.csv")}
@@ -59,7 +59,9 @@ def ensure_departments(session: Session) -> dict[str, Department]:
 def load_catalog(session: Session, name: str, now: datetime) -> list[Commitment]:
     """Load a named catalogue; commitments already there are left alone. Returns the new ones."""
     if name not in CATALOGS:
-        raise BadInput(f"unknown catalogue {name!r}; known: {', '.join(CATALOGS)}")
+        raise BadInput(
+            N_("unknown catalogue %(name)r; known: %(known)s"), name=name, known=", ".join(CATALOGS)
+        )
     departments = ensure_departments(session)
     rows = {}
     with CATALOGS[name].open(encoding="utf-8") as f:
@@ -113,11 +115,13 @@ def create_commitment(
 ) -> Commitment:
     """Create a commitment with its first version, after checking the rule makes sense."""
     if kind not in KINDS:
-        raise BadInput(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+        raise BadInput(
+            N_("unknown kind %(kind)r; one of %(kinds)s"), kind=kind, kinds=", ".join(KINDS)
+        )
     if kind in ("event", "checklist") and event_type not in dealership.EVENT_TYPES:
-        raise BadInput(f"unknown event type {event_type!r}")
+        raise BadInput(N_("unknown event type %(type)r"), type=event_type)
     if session.scalar(select(Commitment.id).where(Commitment.code == code)):
-        raise BadInput(f"a commitment with code {code!r} exists already")
+        raise BadInput(N_("a commitment with code %(code)r exists already"), code=code)
     commitment = Commitment(
         code=code,
         catalog=catalog,
@@ -139,7 +143,7 @@ def edit_commitment(
     """Make a new version with these changes; deliverables already created keep their own."""
     unknown = set(changes) - set(VERSION_FIELDS)
     if unknown:
-        raise BadInput(f"cannot change {', '.join(sorted(unknown))}")
+        raise BadInput(N_("cannot change %(fields)s"), fields=", ".join(sorted(unknown)))
     current = commitment.current
     fields = {f: getattr(current, f) for f in VERSION_FIELDS} | changes
     return _add_version(session, commitment, fields, now, by)
@@ -190,6 +194,7 @@ def _add_version(
     try:
         version.rule(commitment.kind).validate()
     except ValueError as exc:
+        # The calendar explains a bad rule in English; the admin form checks the fields first.
         raise BadInput(f"{commitment.code}: {exc}") from exc
     session.add(version)
     session.flush()
@@ -201,7 +206,7 @@ def get_commitment(session: Session, code: str) -> Commitment:
     """The commitment with this code, or NotFound."""
     commitment = session.scalar(select(Commitment).where(Commitment.code == code))
     if commitment is None:
-        raise NotFound(f"no commitment with code {code!r}")
+        raise NotFound(N_("no commitment with code %(code)r"), code=code)
     return commitment
 
 

@@ -18,7 +18,7 @@ from tracker.calendar.service import store_calendar
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog.dealership import EVENT_TYPES
 from tracker.catalog.models import Commitment
-from tracker.errors import BadInput, Conflict, NotAllowed, NotFound
+from tracker.errors import N_, BadInput, Conflict, NotAllowed, NotFound, Word
 from tracker.ledger.models import (
     OPEN_STATUSES,
     RETURN_REASONS,
@@ -51,7 +51,9 @@ def require_aware(value: datetime, what: str) -> datetime:
     """Reject a time without a zone: the tracker cannot guess which zone a clerk meant."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise BadInput(
-            f"{what} {value.isoformat()} has no time zone; give an offset such as +08:00"
+            N_("%(what)s %(time)s has no time zone; give an offset such as +08:00"),
+            what=what,
+            time=value.isoformat(),
         )
     return value
 
@@ -113,7 +115,7 @@ def get_deliverable(session: Session, deliverable_id: int) -> Deliverable:
     """The deliverable with this id, or NotFound."""
     deliverable = session.get(Deliverable, deliverable_id)
     if deliverable is None:
-        raise NotFound(f"no deliverable {deliverable_id}")
+        raise NotFound(N_("no deliverable %(id)s"), id=deliverable_id)
     return deliverable
 
 
@@ -138,20 +140,26 @@ def record_event(
 
     `calendar` is the store's working calendar, for callers recording many events at once."""
     if type not in EVENT_TYPES:
-        raise BadInput(f"unknown event type {type!r}; known: {', '.join(EVENT_TYPES)}")
+        raise BadInput(
+            N_("unknown event type %(type)r; known: %(known)s"),
+            type=type,
+            known=", ".join(EVENT_TYPES),
+        )
     require_aware(occurred_at, "the event time")
     if occurred_at > now + timedelta(minutes=5):
-        raise BadInput("the event time is in the future; record an event once it has happened")
+        raise BadInput(N_("the event time is in the future; record an event once it has happened"))
     reference = (reference or "").strip()
     if not reference:
-        raise BadInput("a reference (deal number, customer or document) is required")
+        raise BadInput(N_("a reference (deal number, customer or document) is required"))
     if by is not None and by.store_id != store.id and by.role != "admin":
         raise NotAllowed(
-            f"{by.email} works in another store and cannot record events in {store.code}"
+            N_("%(email)s works in another store and cannot record events in %(store)s"),
+            email=by.email,
+            store=store.code,
         )
     vin = (vin or "").strip().upper() or None
     if vin and len(vin) != 17:
-        raise BadInput("a VIN has 17 characters")
+        raise BadInput(N_("a VIN has 17 characters"))
     event = BusinessEvent(
         store_id=store.id,
         type=type,
@@ -300,20 +308,20 @@ def raise_request(
     """The receiving department asks the provider for something due at a time it sets
     (by default the end of the next working day)."""
     if commitment.kind != "request":
-        raise BadInput(f"{commitment.code} is not raised on request")
+        raise BadInput(N_("%(code)s is not raised on request"), code=commitment.code)
     if commitment.retired:
-        raise BadInput(f"{commitment.code} is retired")
+        raise BadInput(N_("%(code)s is retired"), code=commitment.code)
     _require_receiver(by, commitment.receiver_id, store.id, "raise a request for")
     note = (note or "").strip()
     if not note:
-        raise BadInput("say what is needed: the request's note is required")
+        raise BadInput(N_("say what is needed: the request's note is required"))
     if due_at is None:
         due_at = request_due(
             commitment.current.rule("request"), now, store.zone, store_calendar(session, store)
         )
     require_aware(due_at, "the due time")
     if due_at <= now:
-        raise BadInput("the due time must be in the future")
+        raise BadInput(N_("the due time must be in the future"))
     deliverable = _new_deliverable(
         commitment,
         store,
@@ -352,7 +360,11 @@ def may_decide(person: Person, deliverable: Deliverable) -> bool:
 
 def _require_receiver(person: Person, receiver_id: int, store_id: int, doing: str) -> None:
     if not (person.active and person.department_id == receiver_id and person.store_id == store_id):
-        raise NotAllowed(f"{person.email} is not in the receiving department and cannot {doing} it")
+        raise NotAllowed(
+            N_("%(email)s is not in the receiving department and cannot %(doing)s it"),
+            email=person.email,
+            doing=doing,
+        )
 
 
 def submit(
@@ -367,9 +379,15 @@ def submit(
 ) -> Submission:
     """Hand a deliverable in. Late submissions need a reason; the time is the server's."""
     if not may_submit(by, deliverable):
-        raise NotAllowed(f"{by.email} is not in the providing department and cannot submit it")
+        raise NotAllowed(
+            N_("%(email)s is not in the providing department and cannot submit it"), email=by.email
+        )
     if deliverable.status not in OPEN_STATUSES:
-        raise Conflict(f"deliverable {deliverable.id} is {deliverable.status}; nothing to submit")
+        raise Conflict(
+            N_("deliverable %(id)s is %(status)s; nothing to submit"),
+            id=deliverable.id,
+            status=Word(deliverable.status),
+        )
     _amount(evidence.amount)  # refuse a bad amount here, before any row is touched
     required = deliverable.version.evidence or []
     given = {
@@ -381,10 +399,12 @@ def submit(
     # A blank string is no evidence: "  " as a reference would pass a truthiness test.
     missing = [f for f in given if f in required and _blank(given[f])]
     if missing:
-        raise BadInput(f"this deliverable needs evidence: {', '.join(missing)}")
+        raise BadInput(
+            N_("this deliverable needs evidence: %(missing)s"), missing=", ".join(missing)
+        )
     late_reason = (late_reason or "").strip() or None
     if server_time(now) > deliverable.due_at and not late_reason:
-        raise BadInput("it is past the due time: say why it is late")
+        raise BadInput(N_("it is past the due time: say why it is late"))
     return _submit(
         session,
         deliverable,
@@ -460,17 +480,23 @@ def accept(
 ) -> Submission:
     """Accept the latest submission. Every checklist point must be ticked; otherwise return it."""
     if not may_decide(by, deliverable):
-        raise NotAllowed(f"{by.email} is not in the receiving department and cannot accept it")
+        raise NotAllowed(
+            N_("%(email)s is not in the receiving department and cannot accept it"), email=by.email
+        )
     if deliverable.status != "submitted":
         raise BadInput(
-            f"deliverable {deliverable.id} is {deliverable.status}, not submitted: "
-            "only a submitted deliverable can be accepted"
+            N_(
+                "deliverable %(id)s is %(status)s, not submitted: "
+                "only a submitted deliverable can be accepted"
+            ),
+            id=deliverable.id,
+            status=Word(deliverable.status),
         )
     points = deliverable.version.checklist or []
     if checklist is None:
         checklist = [True] * len(points)
     if len(checklist) != len(points) or not all(checklist):
-        raise BadInput("every checklist point must be ticked to accept; return it otherwise")
+        raise BadInput(N_("every checklist point must be ticked to accept; return it otherwise"))
     submission = _latest_submission(session, deliverable)
     lateness = max(0, int((submission.submitted_at - deliverable.due_at).total_seconds()))
     _transition(
@@ -511,16 +537,24 @@ def return_deliverable(
 ) -> Submission:
     """Send the latest submission back with a reason; the provider submits again."""
     if not may_decide(by, deliverable):
-        raise NotAllowed(f"{by.email} is not in the receiving department and cannot return it")
+        raise NotAllowed(
+            N_("%(email)s is not in the receiving department and cannot return it"), email=by.email
+        )
     if reason not in RETURN_REASONS:
-        raise BadInput(f"a return needs a reason, one of: {', '.join(RETURN_REASONS)}")
+        raise BadInput(
+            N_("a return needs a reason, one of: %(reasons)s"), reasons=", ".join(RETURN_REASONS)
+        )
     note = (note or "").strip() or None
     if reason == "other" and not note:
-        raise BadInput("say what is wrong: a note is required with the reason 'other'")
+        raise BadInput(N_("say what is wrong: a note is required with the reason 'other'"))
     if deliverable.status != "submitted":
         raise BadInput(
-            f"deliverable {deliverable.id} is {deliverable.status}, not submitted: "
-            "only a submitted deliverable can be returned"
+            N_(
+                "deliverable %(id)s is %(status)s, not submitted: "
+                "only a submitted deliverable can be returned"
+            ),
+            id=deliverable.id,
+            status=Word(deliverable.status),
         )
     submission = _latest_submission(session, deliverable)
     _transition(
@@ -559,14 +593,20 @@ def waive(
 ) -> Waiver:
     """Declare a deliverable not applicable. The receiving side does it, with a reason."""
     if not may_decide(by, deliverable):
-        raise NotAllowed(f"{by.email} is not in the receiving department and cannot waive it")
+        raise NotAllowed(
+            N_("%(email)s is not in the receiving department and cannot waive it"), email=by.email
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput("a waiver needs a reason")
+        raise BadInput(N_("a waiver needs a reason"))
     if deliverable.status not in OPEN_STATUSES:
         raise BadInput(
-            f"deliverable {deliverable.id} is {deliverable.status}: "
-            "only an open or returned deliverable can be waived"
+            N_(
+                "deliverable %(id)s is %(status)s: "
+                "only an open or returned deliverable can be waived"
+            ),
+            id=deliverable.id,
+            status=Word(deliverable.status),
         )
     before = deliverable.status
     _transition(session, deliverable, OPEN_STATUSES, "waived", expected_version)
@@ -599,8 +639,11 @@ def _transition(
     if result.rowcount != 1:
         session.expire(deliverable)
         raise Conflict(
-            f"deliverable {deliverable.id} was changed by someone else a moment ago "
-            "(perhaps in another tab); nothing was done: reload it to see where it stands"
+            N_(
+                "deliverable %(id)s was changed by someone else a moment ago "
+                "(perhaps in another tab); nothing was done: reload it to see where it stands"
+            ),
+            id=deliverable.id,
         )
     # Only what the UPDATE changed needs reloading; the rest (and the relationships) is current.
     session.expire(deliverable, ["status", "state_version", *values])
@@ -625,7 +668,9 @@ def _amount(value: Decimal | str | None) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise BadInput(f"{value!r} is not an amount") from None
+        raise BadInput(N_("%(value)r is not an amount"), value=value) from None
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
-        raise BadInput(f"{value!r} is not an amount (positive, at most two decimals)")
+        raise BadInput(
+            N_("%(value)r is not an amount (positive, at most two decimals)"), value=value
+        )
     return amount

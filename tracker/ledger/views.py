@@ -46,7 +46,7 @@ def explain(exc: TrackerError) -> str:
             "Someone changed this a moment ago (perhaps in another tab); nothing was done. "
             "Here is where it stands now."
         )
-    return exc.message
+    return exc.localized()
 
 
 def visible_deliverable(deliverable_id: int) -> Deliverable:

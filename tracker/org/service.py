@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from tracker.errors import BadInput, NotFound
+from tracker.errors import N_, BadInput, NotFound
 from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,21 +29,23 @@ def add_store(
     """Add a store; its country names its official working calendar."""
     code = (code or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", code):
-        raise BadInput("a store code is 1 to 32 letters, digits, '-' or '_'")
+        raise BadInput(N_("a store code is 1 to 32 letters, digits, '-' or '_'"))
     if session.scalar(select(Store.id).where(Store.code == code)):
-        raise BadInput(f"a store with code {code!r} exists already")
+        raise BadInput(N_("a store with code %(code)r exists already"), code=code)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadInput(
-            f"unknown time zone {timezone!r}; use a name such as Asia/Shanghai"
+            N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
         ) from None
     country = (country or "").upper()
     if country not in holidays.list_supported_countries():
-        raise BadInput(f"unknown country {country!r} for the working calendar; e.g. CN")
+        raise BadInput(
+            N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
+        )
     language = language or ("zh" if country in ("CN", "TW", "HK", "SG") else "en")
     if language not in LANGUAGES:
-        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
     store = Store(
         code=code,
         name=name.strip() or code,
@@ -62,7 +64,7 @@ def get_store(session: Session, code: str) -> Store:
     """The store with this code, or NotFound."""
     store = session.scalar(select(Store).where(Store.code == code))
     if store is None:
-        raise NotFound(f"no store with code {code!r}")
+        raise NotFound(N_("no store with code %(code)r"), code=code)
     return store
 
 
@@ -70,7 +72,7 @@ def get_department(session: Session, code: str) -> Department:
     """The department with this code, or NotFound."""
     department = session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise NotFound(f"no department with code {code!r}")
+        raise NotFound(N_("no department with code %(code)r"), code=code)
     return department
 
 
@@ -78,7 +80,7 @@ def get_person(session: Session, email: str) -> Person:
     """The person with this email (any case), or NotFound."""
     person = session.scalar(select(Person).where(func.lower(Person.email) == (email or "").lower()))
     if person is None:
-        raise NotFound(f"no person with email {email!r}")
+        raise NotFound(N_("no person with email %(email)r"), email=email)
     return person
 
 
@@ -97,13 +99,13 @@ def add_person(
     """Add a person; the password, if any, is stored hashed."""
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
-        raise BadInput(f"{email!r} is not an email address")
+        raise BadInput(N_("%(email)r is not an email address"), email=email)
     if session.scalar(select(Person.id).where(func.lower(Person.email) == email)):
-        raise BadInput(f"a person with email {email!r} exists already")
+        raise BadInput(N_("a person with email %(email)r exists already"), email=email)
     if role not in ROLES:
-        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+        raise BadInput(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
     if language not in LANGUAGES:
-        raise BadInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
     person = Person(
         email=email,
         name=(name or "").strip() or email,
@@ -124,5 +126,5 @@ def add_person(
 def set_password(person: Person, password: str) -> None:
     """Hash and keep a new password."""
     if len(password or "") < 8:
-        raise BadInput("a password has at least 8 characters")
+        raise BadInput(N_("a password has at least 8 characters"))
     person.password_hash = generate_password_hash(password)

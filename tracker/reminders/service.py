@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
-from tracker.errors import BadInput, NotFound
+from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Person, Store
 from tracker.reminders import digest
@@ -438,9 +438,13 @@ def retry_failed(session: Session, message_id: int, now: datetime) -> OutboxMess
     """Put a failed message back in the queue (an administrator fixed the address or server)."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound(f"no outbox message {message_id}")
+        raise NotFound(N_("no outbox message %(id)s"), id=message_id)
     if message.status != "failed":
-        raise BadInput(f"outbox message {message_id} is {message.status}, not failed")
+        raise BadInput(
+            N_("outbox message %(id)s is %(status)s, not failed"),
+            id=message_id,
+            status=message.status,
+        )
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = now

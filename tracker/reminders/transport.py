@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.console import EmailBackend as ConsoleEmailBackend
 
-from tracker.errors import BadInput
+from tracker.errors import N_, BadInput
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -26,7 +26,7 @@ def mail_settings(url: str) -> dict:
     if scheme in ("smtp", "smtps"):
         query = parse_qs(parts.query)
         if not parts.hostname:
-            raise BadInput(f"mail URL {url!r} names no host")
+            raise BadInput(N_("mail URL %(url)r names no host"), url=url)
         return {
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": parts.hostname,
@@ -44,7 +44,9 @@ def mail_settings(url: str) -> dict:
         }
     if scheme == "console":
         return {"MAIL_BACKEND": "console"}
-    raise BadInput(f"mail URL {url!r}: use smtp://, smtps://, file:///folder or console://")
+    raise BadInput(
+        N_("mail URL %(url)r: use smtp://, smtps://, file:///folder or console://"), url=url
+    )
 
 
 class EmlFileEmailBackend(ConsoleEmailBackend):

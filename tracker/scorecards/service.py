@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
-from tracker.errors import BadInput
+from tracker.errors import N_, BadInput
 from tracker.ledger.models import OPEN_STATUSES, RETURN_REASONS, Deliverable, Submission
 from tracker.org.models import Department, Store
 
@@ -94,7 +94,7 @@ def _month(month: str) -> str:
     try:
         datetime.strptime(month, "%Y-%m")
     except ValueError:
-        raise BadInput(f"{month!r} is not a month; write it as YYYY-MM") from None
+        raise BadInput(N_("%(month)r is not a month; write it as YYYY-MM"), month=month) from None
     return month
 
 
@@ -136,7 +136,7 @@ def _measure(name: str, now: datetime, *, reason: str | None = None, bucket: str
         if reason is None:
             return d.return_count > 0
         if reason not in RETURN_REASONS:
-            raise BadInput(f"unknown return reason {reason!r}")
+            raise BadInput(N_("unknown return reason %(reason)r"), reason=reason)
         return exists().where(Submission.deliverable_id == d.id, Submission.return_reason == reason)
     if name == "at_risk":
         for label, least, below in AT_RISK_BUCKETS:
@@ -147,8 +147,10 @@ def _measure(name: str, now: datetime, *, reason: str | None = None, bucket: str
                 if below is not None:
                     condition = and_(condition, d.due_at > now - timedelta(days=below))
                 return condition
-        raise BadInput(f"unknown age bucket {bucket!r}")
-    raise BadInput(f"unknown measure {name!r}; one of {', '.join(MEASURES)}")
+        raise BadInput(N_("unknown age bucket %(bucket)r"), bucket=bucket)
+    raise BadInput(
+        N_("unknown measure %(name)r; one of %(measures)s"), name=name, measures=", ".join(MEASURES)
+    )
 
 
 def _count_if(condition):
@@ -235,7 +237,7 @@ def scorecard(
     """The scorecard of every providing department for one month, by commitment or department."""
     _month(month)
     if level not in LEVELS:
-        raise BadInput(f"level must be one of {', '.join(sorted(LEVELS))}")
+        raise BadInput(N_("level must be one of %(levels)s"), levels=", ".join(sorted(LEVELS)))
     d = Deliverable
     keys = [d.store_id, d.provider_id] + ([d.commitment_id] if level == "commitment" else [])
     query = _scope(_aggregate(keys, d.due_month == month, now), store=store, provider=provider)
@@ -356,7 +358,11 @@ def deliverables_behind(
 ) -> list[Deliverable]:
     """The deliverables one number of a scorecard counts, by due time."""
     if measure not in MEASURES:
-        raise BadInput(f"unknown measure {measure!r}; one of {', '.join(MEASURES)}")
+        raise BadInput(
+            N_("unknown measure %(name)r; one of %(measures)s"),
+            name=measure,
+            measures=", ".join(MEASURES),
+        )
     d = Deliverable
     query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
     query = query.where(d.due_month == _month(month)) if month else query
