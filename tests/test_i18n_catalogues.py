@@ -76,3 +76,19 @@ def test_every_string_marked_for_translation_is_in_a_catalogue(tmp_path):
     for po in CATALOGUES:
         known |= {m.id if isinstance(m.id, str) else m.id[0] for m in _po(po) if m.id}
     assert sorted(marked - known) == []
+
+
+def test_no_message_has_two_different_translations_in_two_catalogues():
+    # The catalogues merge into one at run time: only one of two translations would show.
+    seen: dict = {}
+    clashes = []
+    for po in CATALOGUES:
+        for m in _po(po):
+            if not m.id:
+                continue
+            key = m.id if isinstance(m.id, str) else tuple(m.id)
+            string = m.string if isinstance(m.string, str) else tuple(m.string)
+            if key in seen and seen[key][1] != string:
+                clashes.append((key, seen[key], (po.parts[-4], string)))
+            seen.setdefault(key, (po.parts[-4], string))
+    assert clashes == []
