@@ -1,0 +1,74 @@
+"""The benchmark's generator writes what the ledger itself would: due times from the deadline
+engine, recurring deliverables the scheduler recognises as made, every state of a life."""
+
+from collections import Counter
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.generate import generate
+from tracker.calendar.deadlines import event_due
+from tracker.calendar.service import store_calendar
+from tracker.ledger.models import BusinessEvent, Deliverable, Submission
+from tracker.ledger.service import ensure_recurring
+from tracker.scorecards.service import scorecard
+
+NOW = "2026-11-18T10:30:00+08:00"
+
+
+@pytest.fixture
+def generated(app, session, database_url):
+    made = generate(database_url, stores=2, days=90, now=NOW, fresh=False, log=lambda _t: None)
+    session.expire_all()
+    return made
+
+
+def test_generator_fills_a_group_with_deliverables_and_submissions(generated, session):
+    assert generated["stores"] == 2
+    assert generated["deliverables"] == session.scalar(select(func.count(Deliverable.id)))
+    assert generated["deliverables"] > 2 * 90 * 10
+    assert session.scalar(select(func.count(Submission.id))) > generated["deliverables"] * 0.9
+
+
+def test_generated_due_times_are_the_deadline_engines(generated, session):
+    rows = session.execute(
+        select(Deliverable, BusinessEvent)
+        .join(BusinessEvent, BusinessEvent.id == Deliverable.event_id)
+        .order_by(Deliverable.id)
+        .limit(300)
+    ).all()
+    assert rows
+    for deliverable, event in rows:
+        store = deliverable.store
+        rule = deliverable.version.rule(deliverable.commitment.kind)
+        expected = event_due(rule, event.occurred_at, store.zone, store_calendar(session, store))
+        assert deliverable.due_at == expected, deliverable.commitment.code
+
+
+def test_the_scheduler_finds_the_recurring_deliverables_already_made(generated, session):
+    assert ensure_recurring(session, now=datetime.fromisoformat(NOW)) == []
+
+
+def test_history_holds_every_state_of_a_deliverables_life(generated, session):
+    states = Counter(
+        (d.status, d.return_count > 0, d.due_at < datetime.fromisoformat(NOW))
+        for d in session.scalars(select(Deliverable))
+    )
+    assert states[("accepted", False, True)]  # accepted at the first pass
+    assert states[("accepted", True, True)]  # returned, then accepted
+    assert states[("open", False, True)]  # open overdue
+    assert states[("waived", False, True)]
+    late = session.scalar(
+        select(func.count()).where(
+            Deliverable.status == "accepted", Deliverable.final_submitted_at > Deliverable.due_at
+        )
+    )
+    assert late
+
+
+def test_the_scorecard_counts_every_generated_deliverable_of_the_month(generated, session):
+    month = "2026-10"
+    rows = scorecard(session, month=month, now=datetime.fromisoformat(NOW))
+    due = session.scalar(select(func.count()).where(Deliverable.due_month == month))
+    assert sum(r.due for r in rows) == due > 0
