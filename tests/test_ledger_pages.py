@@ -440,7 +440,7 @@ def test_pages_render_in_chinese_for_a_chinese_speaking_clerk(
     session.commit()
     auth.login(CLERK)
     mine = client.get("/mine").get_data(as_text=True)
-    assert "我们部门" in mine and "交车" not in mine.split("<main")[0]
+    assert "本部门事项" in mine and "交车" not in mine.split("<main")[0]
     assert "逾期" in mine
     form = client.get(f"/deliverables/{late['sales-7'].id}/submit").get_data(as_text=True)
     assert "装饰单" in form
