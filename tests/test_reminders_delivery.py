@@ -96,6 +96,35 @@ def test_repeating_a_pass_sends_nothing_twice(app, store, smtp):
     assert smtp.handler.taken() == received
 
 
+def test_a_slow_batch_renews_its_claims_so_none_lapses_before_its_turn(app, store, smtp):
+    """Messages are claimed a batch at a time; if sending is slow (here the real clock moves
+    60 s at every reading, claims last 300 s), the claims on the messages still waiting are
+    renewed before they can lapse and be taken by another process."""
+    jobs.write_reminders(MONDAY_9)
+    assert jobs.compose(MONDAY_9) >= 6  # more than 300 s of readings without renewal
+    start, readings, lapsed = clock.now(), iter(range(10_000)), []
+
+    def slow_clock():
+        at = start + timedelta(seconds=60 * next(readings))
+        with db.engine.connect() as conn:  # what another process would find free to take
+            lapsed.extend(
+                conn.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.claimed_by == "me",
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.claimed_until < at,
+                    )
+                )
+            )
+        return at
+
+    report = jobs.deliver(MONDAY_9, worker="me", lease_now=slow_clock)
+    assert lapsed == []
+    assert report.sent == len(smtp.handler.taken()) > 0
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert {m.status for m in messages} == {"sent"}
+
+
 def test_two_processes_passing_at_the_same_instant_send_nothing_twice(
     app, store, smtp, database_url, tmp_path
 ):

@@ -123,4 +123,11 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
+            # WAL: readers do not block the writer, and a commit is one append to the log, not
+            # a rewrite of the journal: the right mode for the web and scheduler processes
+            # sharing the embedded database (kept in the file; a no-op once set).
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except Exception:  # noqa: S110 - another process holds it: stay in its mode
+                pass
             cursor.close()

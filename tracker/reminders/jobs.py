@@ -1,17 +1,20 @@
 """The jobs: one pass (create recurring, write reminders, compose digests, deliver) and its
 parts. Like commands, jobs own their transactions; they run inside an app context.
 
-Delivery commits after every step of every message (claim, re-check, sent or failed), so a
-crash loses at most the record of one message the server had already accepted: that message is
-sent again under the same Message-ID, which the receiving side can recognise."""
+Delivery claims and checks a batch of messages in one transaction, then records each message
+as sent (or failed) in its own small commit right after the server's answer, so a crash loses at
+most the record of one message the server had already accepted: that message is sent again
+under the same Message-ID, which the receiving side can recognise."""
 
 import os
 import smtplib
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy.exc import OperationalError
@@ -22,6 +25,9 @@ from tracker.ledger.service import ensure_recurring
 from tracker.reminders import service
 from tracker.reminders.models import OutboxMessage
 from tracker.reminders.transport import build
+
+# Messages claimed and checked in one transaction; sent over one connection.
+BATCH = 100
 
 
 def _setting(name: str, default: int) -> int:
@@ -124,6 +130,100 @@ def _per_message_refusal(exc: Exception) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    """What sending one claimed message needs, read before the claim's commit (which expires
+    the ORM objects), so sending the batch loads nothing more."""
+
+    id: int
+    message_id: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def _claim_and_check(
+    ids: list[int], now: datetime, worker: str, lease_now: Callable[[], datetime], conf
+) -> tuple[list[_Outgoing], int]:
+    """One transaction for a batch: claim what no other process holds (one conditional
+    UPDATE), load the claimed messages with their items in a few queries, check them again."""
+    session = db.session
+    claimed = service.claim_batch(session, ids, worker, lease_now(), conf.claim_seconds)
+    messages = service.claimed_messages(session, claimed)
+    keep, cancelled = service.revalidate_batch(session, messages, now, conf)
+    outgoing = [
+        _Outgoing(m.id, m.message_id, m.to_address, m.subject, m.body_text, m.body_html)
+        for m in keep
+    ]
+    return outgoing, cancelled
+
+
+@contextmanager
+def _records():
+    """A connection of its own for the records of sent messages, with commits that do not wait
+    for the disk: SQLite's `synchronous=NORMAL` (in WAL mode), PostgreSQL's
+    `synchronous_commit=off`. A killed process loses none of them (they are committed in the
+    database); only a crash of the machine or of the database server can lose the last ones,
+    and those messages are then sent again under the same Message-IDs. The session's objects
+    are left alone (a session commit would expire every one of them)."""
+    connection = db.engine.connect()
+    setting = {"sqlite": "synchronous", "postgresql": "synchronous_commit"}.get(
+        connection.dialect.name
+    )
+    try:
+        if (
+            setting == "synchronous"
+            and connection.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal"
+        ):
+            setting = None  # NORMAL is safe from corruption only in WAL mode: keep the default
+        if setting == "synchronous":
+            before = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        elif setting:
+            connection.exec_driver_sql("SET synchronous_commit = off")
+        connection.commit()
+        yield connection
+        if setting == "synchronous":
+            connection.exec_driver_sql(f"PRAGMA synchronous={int(before)}")
+        elif setting:
+            connection.exec_driver_sql("RESET synchronous_commit")
+        connection.commit()
+    except BaseException:
+        connection.invalidate()  # not back into the pool with the setting still on
+        raise
+    finally:
+        connection.close()
+
+
+def _recorded(connection, message_id: int, now: datetime) -> None:
+    """Record one message as sent, in its own small transaction."""
+    for attempt in range(8):
+        try:
+            with connection.begin():
+                service.record_sent_id(connection, message_id, now)
+            return
+        except OperationalError as exc:
+            text = str(exc).lower()
+            if attempt == 7 or not ("locked" in text or "deadlock" in text or "busy" in text):
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+def _record_failure(message_id: int, now: datetime, error: str, conf) -> bool:
+    """Record a failed attempt; True when the message is given up on (failed)."""
+    message = db.session.get(OutboxMessage, message_id)
+    service.record_failure(db.session, message, now, error, conf)
+    return message.status == "failed"
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: S110 - a broken connection may not close
+        pass
+
+
 def deliver(
     now: datetime,
     *,
@@ -132,58 +232,76 @@ def deliver(
     report: PassReport | None = None,
 ) -> PassReport:
     """Send the messages due at `now`, each claimed first so no two processes send the same
-    one. `lease_now` is the real clock, for the claims' leases."""
+    one. `lease_now` is the real clock, for the claims' leases.
+
+    Batches of BATCH messages: one transaction claims and checks a batch; its messages go over
+    one SMTP connection (kept for the whole pass), and each is recorded as sent, in its own
+    small commit, right after the server's OK, so a crash re-sends at most the one message
+    whose OK was not yet recorded."""
     report = report or PassReport(now=now.isoformat())
     conf = settings()
     hook = _pause_hook()
     session = db.session
     ids = _retrying(lambda: service.deliverable_message_ids(session, now, lease_now()))
+    if not ids:
+        return report
     connection = None
     sent = 0
     try:
-        for message_id in ids:
-            if not _retrying(
-                lambda mid=message_id: service.claim(
-                    session, mid, worker, lease_now(), conf.claim_seconds
+        with _records() as records:
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start : start + BATCH]
+                claimed_at = lease_now()
+                outgoing, cancelled = _retrying(
+                    lambda c=chunk: _claim_and_check(c, now, worker, lease_now, conf)
                 )
-            ):
-                continue
-            message = session.get(OutboxMessage, message_id)
-            if not _retrying(lambda m=message: service.revalidate(session, m, now, conf)):
-                report.cancelled += 1
-                continue
-            try:
-                if connection is None:
-                    connection = mail.get_connection(fail_silently=False)
-                    connection.open()
-                build(message, conf.mail_from, connection).send()
-            except Exception as exc:  # the server is down or refused: keep it and retry later
-                error = f"{type(exc).__name__}: {exc}"
-                _retrying(
-                    lambda m=message, e=error: service.record_failure(session, m, now, e, conf)
-                )
-                report.failed_attempts += 1
-                report.given_up += message.status == "failed"
-                if connection is not None:
+                report.cancelled += cancelled
+                waiting = deque(outgoing)
+                while waiting:
+                    if lease_now() >= claimed_at + timedelta(seconds=conf.claim_seconds / 2):
+                        # A slow batch: renew the claims before they can lapse.
+                        claimed_at = lease_now()
+                        held = set(
+                            _retrying(
+                                lambda w=[o.id for o in waiting], at=claimed_at: (
+                                    service.extend_claims(
+                                        session, w, worker, at, conf.claim_seconds
+                                    )
+                                )
+                            )
+                        )
+                        waiting = deque(o for o in waiting if o.id in held)
+                        if not waiting:
+                            break
+                    out = waiting.popleft()
                     try:
-                        connection.close()
-                    except Exception:  # noqa: S110 - a broken connection may not close
-                        pass
-                    connection = None
-                if _per_message_refusal(exc):
-                    continue
-                break  # the server is unreachable: leave the rest for the next attempt
-            sent += 1
-            hook("sent", sent)
-            _retrying(lambda m=message: service.record_sent(session, m, now))
-            report.sent += 1
-            hook("recorded", sent)
+                        if connection is None:
+                            connection = mail.get_connection(fail_silently=False)
+                            connection.open()
+                        build(out, conf.mail_from, connection).send()
+                    except Exception as exc:  # the server is down or refused: retry later
+                        error = f"{type(exc).__name__}: {exc}"
+                        report.failed_attempts += 1
+                        report.given_up += _retrying(
+                            lambda i=out.id, e=error: _record_failure(i, now, e, conf)
+                        )
+                        if connection is not None:
+                            _close(connection)
+                            connection = None
+                        if _per_message_refusal(exc):
+                            continue
+                        # The server is unreachable: give the rest back for the next attempt.
+                        rest = [o.id for o in waiting]
+                        _retrying(lambda r=rest: service.release_ids(session, r, worker))
+                        return report
+                    sent += 1
+                    hook("sent", sent)
+                    _recorded(records, out.id, now)
+                    report.sent += 1
+                    hook("recorded", sent)
     finally:
         if connection is not None:
-            try:
-                connection.close()
-            except Exception:  # noqa: S110
-                pass
+            _close(connection)
     return report
 
 

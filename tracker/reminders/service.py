@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
@@ -192,17 +192,27 @@ def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> lis
 # --- validity at composition and at delivery ---
 
 
-def _why_stale(session: Session, item: OutboxItem, now: datetime) -> str | None:
-    """Why an item must not be sent any more, or None. A summary's list is trimmed in place."""
+def _why_stale(
+    session: Session, item: OutboxItem, now: datetime, live_overdue: set[int] | None = None
+) -> str | None:
+    """Why an item must not be sent any more, or None. A summary's list is trimmed in place
+    (`live_overdue`: the deliverables known to be still owed and overdue, if already looked up)."""
     if not item.person.active:
         return "inactive"
     if item.kind == "summary":
         ids = (item.payload or {}).get("deliverables", [])
-        live = (
-            [d.id for d in _live_deliverables(session, Deliverable.id.in_(ids)) if d.due_at < now]
-            if ids
-            else []
-        )
+        if live_overdue is not None:
+            live = sorted(i for i in ids if i in live_overdue)
+        else:
+            live = (
+                [
+                    d.id
+                    for d in _live_deliverables(session, Deliverable.id.in_(ids))
+                    if d.due_at < now
+                ]
+                if ids
+                else []
+            )
         if not live:
             return "nothing_overdue"
         if live != ids:
@@ -329,14 +339,17 @@ def deliverable_message_ids(session: Session, now: datetime, lease_now: datetime
     return [message_id for message_id, store_id in due if wts[store_id].is_open(now)]
 
 
-def claim(
-    session: Session, message_id: int, worker: str, lease_now: datetime, seconds: int
-) -> bool:
-    """Take a message for sending with a conditional UPDATE: True for exactly one process."""
+def claim_batch(
+    session: Session, message_ids: list[int], worker: str, lease_now: datetime, seconds: int
+) -> list[int]:
+    """Take these messages for sending with one conditional UPDATE; the ids this process took
+    (a message is taken by exactly one process: pending, and unclaimed or its lease expired)."""
+    if not message_ids:
+        return []
     taken = session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.status == "pending",
             or_(
                 OutboxMessage.claimed_until.is_(None),
@@ -344,49 +357,155 @@ def claim(
             ),
         )
         .values(claimed_by=worker, claimed_until=lease_now + timedelta(seconds=seconds))
+        .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    return taken == 1
+    ).scalars()
+    return sorted(taken)
 
 
-def revalidate(session: Session, message: OutboxMessage, now: datetime, settings: Settings) -> bool:
-    """Check a claimed message's items again just before sending: items whose deliverable was
+def extend_claims(
+    session: Session, message_ids: list[int], worker: str, lease_now: datetime, seconds: int
+) -> list[int]:
+    """Renew this process's claims on messages it has not sent yet (a slow batch); the ids still
+    held (a claim that lapsed and was taken by another process is not renewed)."""
+    if not message_ids:
+        return []
+    kept = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.status == "pending",
+            OutboxMessage.claimed_by == worker,
+        )
+        .values(claimed_until=lease_now + timedelta(seconds=seconds))
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return sorted(kept)
+
+
+def claimed_messages(session: Session, message_ids: list[int]) -> list[OutboxMessage]:
+    """Claimed messages with everything their check needs (items, their people, deliverables
+    and commitments, and the deliverables their summaries list) in a few set-based queries."""
+    if not message_ids:
+        return []
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .options(
+            selectinload(OutboxMessage.person),
+            selectinload(OutboxMessage.items).options(
+                selectinload(OutboxItem.person),
+                selectinload(OutboxItem.deliverable).selectinload(Deliverable.commitment),
+            ),
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    return list(messages)
+
+
+def _live_overdue(session: Session, ids, now: datetime) -> set[int]:
+    """Of these deliverable ids, those still owed (open, commitment not retired) and overdue."""
+    ids = sorted(set(ids))
+    live = set()
+    for i in range(0, len(ids), CHUNK):
+        live.update(
+            session.scalars(
+                select(Deliverable.id)
+                .join(Commitment, Commitment.id == Deliverable.commitment_id)
+                .where(
+                    Deliverable.id.in_(ids[i : i + CHUNK]),
+                    Deliverable.status.in_(OPEN_STATUSES),
+                    Commitment.retired_at.is_(None),
+                    Deliverable.due_at < now,
+                )
+            )
+        )
+    return live
+
+
+def revalidate_batch(
+    session: Session, messages: list[OutboxMessage], now: datetime, settings: Settings
+) -> tuple[list[OutboxMessage], int]:
+    """Check claimed messages' items again just before sending: items whose deliverable was
     submitted, accepted or waived (or whose commitment was retired) since are dropped and the
-    digest re-rendered; False when nothing is left (the message is cancelled)."""
-    items = [i for i in message.items if i.status == "batched"]
-    live = []
-    changed = False
-    for item in items:
-        before = dict(item.payload) if item.payload else None
-        reason = _why_stale(session, item, now)
-        if reason:
-            _cancel(item, reason)
-            changed = True
-        else:
-            changed = changed or (item.payload != before)
-            live.append(item)
-    if not live:
-        message.status = "cancelled"
-        message.claimed_by = message.claimed_until = None
-        session.flush()
-        return False
-    if changed:
-        _render_into(session, message, live, now, settings, working_times(session))
+    digest re-rendered; a message with nothing left is cancelled. The summaries' deliverables
+    are looked up in one query for the whole batch. Returns the messages still to send and how
+    many were cancelled."""
+    batched = {m.id: [i for i in m.items if i.status == "batched"] for m in messages}
+    summary_ids = [
+        d
+        for items in batched.values()
+        for i in items
+        if i.kind == "summary"
+        for d in (i.payload or {}).get("deliverables", [])
+    ]
+    live_overdue = _live_overdue(session, summary_ids, now) if summary_ids else set()
+    keep, cancelled, wts = [], 0, None
+    for message in messages:
+        live, changed = [], False
+        for item in batched[message.id]:
+            before = dict(item.payload) if item.payload else None
+            reason = _why_stale(session, item, now, live_overdue)
+            if reason:
+                _cancel(item, reason)
+                changed = True
+            else:
+                changed = changed or (item.payload != before)
+                live.append(item)
+        if not live:
+            message.status = "cancelled"
+            message.claimed_by = message.claimed_until = None
+            cancelled += 1
+            continue
+        if changed:
+            wts = wts or working_times(session)
+            _render_into(session, message, live, now, settings, wts)
+        keep.append(message)
     session.flush()
-    return True
+    return keep, cancelled
 
 
-def record_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
-    """The server took the message."""
-    message.status = "sent"
-    message.sent_at = now
-    message.attempts += 1
-    message.last_error = None
-    message.claimed_by = message.claimed_until = None
-    for item in message.items:
-        if item.status == "batched":
-            item.status = "sent"
-    session.flush()
+_MESSAGES, _ITEMS = OutboxMessage.__table__, OutboxItem.__table__
+# Built once: recording a message as sent is the one statement pair run for every message.
+_SENT_MESSAGE = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("sent_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("now", type_=_MESSAGES.c.sent_at.type),
+        attempts=_MESSAGES.c.attempts + 1,
+        last_error=None,
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+_SENT_ITEMS = (
+    update(_ITEMS)
+    .where(_ITEMS.c.message_id == bindparam("sent_id"), _ITEMS.c.status == "batched")
+    .values(status="sent")
+)
+
+
+def record_sent_id(session: Session | Connection, message_id: int, now: datetime) -> None:
+    """The server took the message with this id: two plain UPDATEs, nothing loaded."""
+    session.execute(_SENT_MESSAGE, {"sent_id": message_id, "now": now})
+    session.execute(_SENT_ITEMS, {"sent_id": message_id})
+
+
+def release_ids(session: Session, message_ids: list[int], worker: str) -> None:
+    """Give claimed messages back untried (the connection broke before their turn)."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(message_ids),
+                OutboxMessage.status == "pending",
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:
