@@ -2,10 +2,8 @@
 calendars and the test email. Functions take the session and `now`; they never commit."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +12,6 @@ from tracker.calendar.models import CalendarOverride
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
 from tracker.errors import N_, BadInput
-from tracker.org import service as org
 from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 
 PREVIEW_COUNT = 5
@@ -23,88 +20,7 @@ PREVIEW_COUNT = 5
 # --- stores ---
 
 
-def _check_zone_and_country(timezone: str, country: str, subdiv: str | None) -> str:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
-        ) from None
-    country = (country or "").upper()
-    supported = holidays.list_supported_countries()
-    if country not in supported:
-        raise BadInput(
-            N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
-        )
-    if subdiv and subdiv not in supported[country]:
-        raise BadInput(
-            N_("unknown subdivision %(subdiv)r of %(country)s"), subdiv=subdiv, country=country
-        )
-    return country
-
-
-def _check_hours(work_start: time, work_end: time) -> None:
-    if work_end <= work_start:
-        raise BadInput(N_("working hours must end after they start"))
-
-
-def add_store(
-    session: Session,
-    *,
-    code: str,
-    name: str,
-    timezone: str,
-    country: str,
-    now: datetime,
-    subdiv: str | None = None,
-    language: str | None = None,
-    work_start: time = time(9, 0),
-    work_end: time = time(18, 0),
-) -> Store:
-    """Add a store with its working hours."""
-    _check_zone_and_country(timezone, country, subdiv)
-    _check_hours(work_start, work_end)
-    store = org.add_store(
-        session,
-        code=code,
-        name=name,
-        timezone=timezone,
-        country=country,
-        subdiv=subdiv or None,
-        language=language,
-        now=now,
-    )
-    store.work_start, store.work_end = work_start, work_end
-    session.flush()
-    return store
-
-
-def edit_store(
-    session: Session,
-    store: Store,
-    *,
-    name: str,
-    timezone: str,
-    country: str,
-    subdiv: str | None,
-    language: str,
-    work_start: time,
-    work_end: time,
-) -> Store:
-    """Change a store's name, zone, calendar country and working hours. Deliverables already
-    created keep their due times."""
-    country = _check_zone_and_country(timezone, country, subdiv)
-    _check_hours(work_start, work_end)
-    if language not in LANGUAGES:
-        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
-    store.name = (name or "").strip() or store.code
-    store.timezone = timezone
-    store.country = country
-    store.subdiv = subdiv or None
-    store.language = language
-    store.work_start, store.work_end = work_start, work_end
-    session.flush()
-    return store
+# Stores are added and edited by tracker.org.service (add_store, edit_store).
 
 
 # --- departments ---

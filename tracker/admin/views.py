@@ -148,7 +148,7 @@ def store_new():
     form = StoreForm()
     if form.validate_on_submit():
         try:
-            store = service.add_store(
+            store = org.add_store(
                 db.session,
                 code=form.code.data,
                 name=form.name.data,
@@ -176,7 +176,7 @@ def store_edit(code: str):
     del form.code
     if form.validate_on_submit():
         try:
-            service.edit_store(
+            org.edit_store(
                 db.session,
                 store,
                 name=form.name.data,

@@ -1,7 +1,7 @@
 """Stores and people."""
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -15,6 +15,34 @@ from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def check_zone_and_country(timezone: str, country: str, subdiv: str | None) -> str:
+    """The country code, upper-cased, once the zone, country and subdivision are known ones."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
+        ) from None
+    country = (country or "").upper()
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise BadInput(
+            N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
+        )
+    if subdiv and subdiv not in supported[country]:
+        raise BadInput(
+            N_("unknown subdivision %(subdiv)r of %(country)s"), subdiv=subdiv, country=country
+        )
+    return country
+
+
+def _check_store_settings(language: str, work_start: time, work_end: time) -> None:
+    if language not in LANGUAGES:
+        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
+    if work_end <= work_start:
+        raise BadInput(N_("working hours must end after they start"))
+
+
 def add_store(
     session: Session,
     *,
@@ -25,6 +53,8 @@ def add_store(
     now: datetime,
     subdiv: str | None = None,
     language: str | None = None,
+    work_start: time = time(9, 0),
+    work_end: time = time(18, 0),
 ) -> Store:
     """Add a store; its country names its official working calendar."""
     code = (code or "").strip()
@@ -32,30 +62,47 @@ def add_store(
         raise BadInput(N_("a store code is 1 to 32 letters, digits, '-' or '_'"))
     if session.scalar(select(Store.id).where(Store.code == code)):
         raise BadInput(N_("a store with code %(code)r exists already"), code=code)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
-        ) from None
-    country = (country or "").upper()
-    if country not in holidays.list_supported_countries():
-        raise BadInput(
-            N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
-        )
+    country = check_zone_and_country(timezone, country, subdiv)
     language = language or ("zh" if country in ("CN", "TW", "HK", "SG") else "en")
-    if language not in LANGUAGES:
-        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
+    _check_store_settings(language, work_start, work_end)
     store = Store(
         code=code,
-        name=name.strip() or code,
+        name=(name or "").strip() or code,
         timezone=timezone,
         country=country,
-        subdiv=subdiv,
+        subdiv=subdiv or None,
         language=language,
+        work_start=work_start,
+        work_end=work_end,
         created_at=now,
     )
     session.add(store)
+    session.flush()
+    return store
+
+
+def edit_store(
+    session: Session,
+    store: Store,
+    *,
+    name: str,
+    timezone: str,
+    country: str,
+    subdiv: str | None,
+    language: str,
+    work_start: time,
+    work_end: time,
+) -> Store:
+    """Change a store's name, zone, calendar country and working hours. Deliverables already
+    created keep their due times."""
+    country = check_zone_and_country(timezone, country, subdiv)
+    _check_store_settings(language, work_start, work_end)
+    store.name = (name or "").strip() or store.code
+    store.timezone = timezone
+    store.country = country
+    store.subdiv = subdiv or None
+    store.language = language
+    store.work_start, store.work_end = work_start, work_end
     session.flush()
     return store
 
