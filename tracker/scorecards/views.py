@@ -15,6 +15,8 @@ from tracker import clock
 from tracker.auth.permissions import can_see_scorecards, require
 from tracker.catalog.models import Commitment
 from tracker.extensions import db
+from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
+from tracker.ledger.display import STATUS_LABELS
 from tracker.ledger.models import RETURN_REASONS
 from tracker.org.models import Department, Store
 from tracker.scorecards import service
@@ -33,19 +35,6 @@ MEASURE_LABELS = {
     "first_pass": _l("Accepted at the first pass"),
     "returned": _l("Returned"),
     "at_risk": _l("Overdue, at risk"),
-}
-REASON_LABELS = {
-    "incomplete": _l("incomplete"),
-    "unsigned": _l("unsigned"),
-    "wrong_amount": _l("wrong amount"),
-    "other": _l("other"),
-}
-STATUS_LABELS = {
-    "open": _l("open"),
-    "submitted": _l("submitted"),
-    "accepted": _l("accepted"),
-    "returned": _l("returned"),
-    "waived": _l("waived"),
 }
 BUCKET_LABELS = {"0-2": _l("0–2 days"), "3-7": _l("3–7 days"), "8+": _l("8 days or more")}
 
