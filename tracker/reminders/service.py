@@ -543,11 +543,13 @@ def release(session: Session, message: OutboxMessage) -> None:
 
 
 def failed_messages(session: Session) -> list[OutboxMessage]:
-    """Messages given up on after N failures, newest first: the admin page lists these."""
+    """Messages given up on after N failures, newest first: the admin page lists these, each
+    on its store's clock (the stores loaded in one query, not one per message)."""
     return list(
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.status == "failed")
+            .options(selectinload(OutboxMessage.store))
             .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
         )
     )
