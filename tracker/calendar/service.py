@@ -21,6 +21,22 @@ def store_calendar(session: Session, store: Store) -> WorkingCalendar:
     return WorkingCalendar(store.country, subdiv=store.subdiv, overrides=overrides)
 
 
+def store_calendars(session: Session, stores) -> dict[int, WorkingCalendar]:
+    """The working calendars of these stores, overrides included, by store id (one query for
+    the overrides of them all)."""
+    stores = list(stores)
+    overrides: dict[int, dict[date, bool]] = {s.id: {} for s in stores}
+    ids = sorted(overrides)
+    for i in range(0, len(ids), 500):
+        for o in session.scalars(
+            select(CalendarOverride).where(CalendarOverride.store_id.in_(ids[i : i + 500]))
+        ):
+            overrides[o.store_id][o.day] = o.working
+    return {
+        s.id: WorkingCalendar(s.country, subdiv=s.subdiv, overrides=overrides[s.id]) for s in stores
+    }
+
+
 def set_override(
     session: Session, store: Store, day: date, working: bool | None, note: str | None = None
 ) -> None:

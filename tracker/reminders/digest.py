@@ -29,17 +29,23 @@ def _line(d: Deliverable, lang: str, base_url: str) -> dict:
     }
 
 
-def entries(session: Session, person: Person, items, base_url: str) -> list[dict]:
-    """The digest's items as plain data for the templates, in section order."""
+def entries(session: Session, person: Person, items, base_url: str, listed=None) -> list[dict]:
+    """The digest's items as plain data for the templates, in section order. `listed`: the
+    deliverables the summaries list, by id, if already loaded (else looked up here)."""
     lang = person.language
     result = []
     for item in sorted(items, key=lambda i: (SECTIONS.index(i.kind), i.id)):
         entry = {"kind": item.kind, "step": item.step, "key": item.key}
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
-            rows = session.scalars(
-                select(Deliverable).where(Deliverable.id.in_(ids)).order_by(Deliverable.due_at)
-            ).all()
+            if listed is not None:
+                rows = sorted((listed[i] for i in ids), key=lambda d: (d.due_at, d.id))
+            else:
+                rows = session.scalars(
+                    select(Deliverable)
+                    .where(Deliverable.id.in_(ids))
+                    .order_by(Deliverable.due_at, Deliverable.id)
+                ).all()
             entry["department"] = item.department.name(lang)
             entry["lines"] = [_line(d, lang, base_url) for d in rows]
         else:
@@ -48,9 +54,9 @@ def entries(session: Session, person: Person, items, base_url: str) -> list[dict
     return result
 
 
-def render(session: Session, person: Person, items, now: datetime, base_url: str, wt):
+def render(session: Session, person: Person, items, now: datetime, base_url: str, wt, listed=None):
     """(subject, plain text, HTML) of the digest of these items, in the person's language."""
-    data = entries(session, person, items, base_url)
+    data = entries(session, person, items, base_url, listed)
     with force_locale(person.language):
         count = len(data)
         if count == 1:

@@ -28,6 +28,8 @@ from tracker.reminders.transport import build
 
 # Messages claimed and checked in one transaction; sent over one connection.
 BATCH = 100
+# People whose digests are composed in one transaction (COMPOSE_PEOPLE setting).
+COMPOSE_PEOPLE = 200
 
 
 def _setting(name: str, default: int) -> int:
@@ -91,13 +93,42 @@ def create_recurring(now: datetime) -> int:
 
 def write_reminders(now: datetime) -> int:
     """Write what the policy wants at `now` into the outbox."""
-    return _retrying(lambda: len(service.enqueue(db.session, now).items))
+    return _retrying(lambda: service.enqueue(db.session, now))
 
 
 def compose(now: datetime) -> int:
-    """Group waiting items into one digest per person (for stores in working hours)."""
+    """Group waiting items into one digest per person (for stores in working hours), for
+    COMPOSE_PEOPLE people at a time, each chunk in its own transaction: a chunk is idempotent
+    (it takes only items still pending), so a crash or a retry between chunks loses nothing,
+    and what one chunk loaded is let go before the next, so memory does not grow with the
+    number of people waiting."""
     conf = settings()
-    return _retrying(lambda: len(service.compose(db.session, now, conf)))
+    size = _setting("COMPOSE_PEOPLE", COMPOSE_PEOPLE)
+    session = db.session()
+    wts = {}
+
+    def people() -> list[int]:
+        if not service.anything_waiting(session):
+            return []
+        wts.update(service.working_times(session))
+        return service.waiting_people(session, now, wts)
+
+    # The stores (with their calendars) stay loaded from one commit to the next; the chunks'
+    # own objects are not kept. Everything is expired at the end, as a commit would.
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    composed = 0
+    try:
+        waiting = _retrying(people)
+        for start in range(0, len(waiting), size):
+            chunk = waiting[start : start + size]
+            composed += _retrying(
+                lambda c=chunk: service.compose_people(session, now, conf, c, wts)
+            )
+    finally:
+        session.expire_on_commit = expire
+        session.expire_all()
+    return composed
 
 
 def _pause_hook() -> Callable[[str, int], None]:

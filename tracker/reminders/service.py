@@ -8,15 +8,16 @@ for leases between processes) down."""
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from tracker.calendar.service import store_calendar
-from tracker.catalog.models import Commitment
+from tracker.calendar.service import store_calendars
+from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Person, Store
@@ -45,18 +46,11 @@ class Settings:
         return self.mail_from.rpartition("@")[2].strip("> ") or "tracker.local"
 
 
-@dataclass
-class Written:
-    """What one enqueue wrote."""
-
-    items: list[OutboxItem] = field(default_factory=list)
-
-
 def working_times(session: Session) -> dict[int, WorkingTime]:
     """Each store's working time, by store id."""
-    return {
-        s.id: WorkingTime(s, store_calendar(session, s)) for s in session.scalars(select(Store))
-    }
+    stores = session.scalars(select(Store)).all()
+    calendars = store_calendars(session, stores)
+    return {s.id: WorkingTime(s, calendars[s.id]) for s in stores}
 
 
 def _staff(session: Session) -> dict[tuple[int, int, str], list[Person]]:
@@ -99,16 +93,59 @@ def _live_deliverables(session: Session, *clauses):
     ).all()
 
 
-def enqueue(session: Session, now: datetime) -> Written:
-    """Write every reminder the policy wants at `now` that is not in the outbox yet.
+def _live_rows(session: Session, columns, *clauses):
+    """The columns of the deliverables still owed (open, commitment not retired), as plain rows
+    (no ORM objects: a pass may look at tens of thousands)."""
+    return session.execute(
+        select(*columns)
+        .join(Commitment, Commitment.id == Deliverable.commitment_id)
+        .where(
+            Deliverable.status.in_(OPEN_STATUSES),
+            Commitment.retired_at.is_(None),
+            *clauses,
+        )
+        .order_by(Deliverable.id)
+    ).all()
 
-    Safe to run twice or in two processes at once: each key is written once."""
+
+def _policies(session: Session, version_ids) -> dict[int, dict]:
+    """Each of these commitment versions' reminder policy (defaults filled in), by id."""
+    ids = sorted(set(version_ids))
+    found = {}
+    for i in range(0, len(ids), CHUNK):
+        for version in session.scalars(
+            select(CommitmentVersion).where(CommitmentVersion.id.in_(ids[i : i + CHUNK]))
+        ):
+            found[version.id] = policy_of(version)
+    return found
+
+
+def enqueue(session: Session, now: datetime) -> int:
+    """Write every reminder the policy wants at `now` that is not in the outbox yet; how many
+    were written.
+
+    Safe to run twice or in two processes at once: each key is written once. The deliverables
+    are read as plain rows and the reminders written CHUNK at a time, so what is held at once
+    does not grow with what is due."""
     wts = working_times(session)
     staff = _staff(session)
+    rows = _live_rows(
+        session,
+        (
+            Deliverable.id,
+            Deliverable.store_id,
+            Deliverable.provider_id,
+            Deliverable.version_id,
+            Deliverable.due_at,
+        ),
+        Deliverable.due_at <= now + LOOKAHEAD,
+    )
+    policies = _policies(session, (r.version_id for r in rows))
+    written = 0
     wanted: dict[str, dict] = {}
-    for d in _live_deliverables(session, Deliverable.due_at <= now + LOOKAHEAD):
+    for d in rows:
         wt = wts[d.store_id]
-        for stage in stages(d.due_at, policy_of(d.version), wt, now):
+        for stage in stages(d.due_at, policies[d.version_id], wt, now):
             for person in recipients(staff, d, stage.kind):
                 key = item_key(d.id, stage.kind, stage.step, person.id)
                 wanted[key] = dict(
@@ -120,8 +157,12 @@ def enqueue(session: Session, now: datetime) -> Written:
                     store_id=d.store_id,
                     eligible_at=stage.eligible_at,
                 )
-    wanted.update(_summaries(session, now, wts, staff))
-    return Written(_insert_new(session, wanted, now))
+        if len(wanted) >= CHUNK:
+            written += _insert_new(session, wanted, now)
+            wanted = {}
+    del rows
+    written += _insert_new(session, wanted, now)
+    return written + _insert_new(session, _summaries(session, now, wts, staff), now)
 
 
 def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
@@ -132,8 +173,11 @@ def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
     if not open_stores:
         return wanted
     overdue = defaultdict(list)
-    for d in _live_deliverables(
-        session, Deliverable.due_at < now, Deliverable.store_id.in_(open_stores)
+    for d in _live_rows(
+        session,
+        (Deliverable.id, Deliverable.store_id, Deliverable.receiver_id),
+        Deliverable.due_at < now,
+        Deliverable.store_id.in_(open_stores),
     ):
         overdue[(d.store_id, d.receiver_id)].append(d.id)
     for (store_id, department_id), ids in sorted(overdue.items()):
@@ -157,35 +201,33 @@ def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
     return wanted
 
 
-def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> list[OutboxItem]:
+def _insert_ignoring_clashes(session: Session):
+    """`INSERT INTO outbox_item ... ON CONFLICT (key) DO NOTHING RETURNING id`."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL
+        raise NotImplementedError(dialect)
+    table = OutboxItem.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+
+
+def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> int:
+    """Insert the wanted items (each with the same fields) whose keys are not in the outbox
+    yet, CHUNK at a time; a key another process wrote a moment ago is skipped by the database
+    (ON CONFLICT DO NOTHING). How many rows this call inserted."""
     keys = list(wanted)
-    existing = set()
+    written = 0
     for i in range(0, len(keys), CHUNK):
-        existing.update(
-            session.scalars(select(OutboxItem.key).where(OutboxItem.key.in_(keys[i : i + CHUNK])))
-        )
-    new = [
-        OutboxItem(created_at=now, status="pending", **wanted[k]) for k in keys if k not in existing
-    ]
-    if not new:
-        return []
-    try:
-        with session.begin_nested():
-            session.add_all(new)
-            session.flush()
-        return new
-    except IntegrityError:
-        pass  # another process wrote some of them a moment ago: one at a time then
-    written = []
-    for fields in (wanted[k] for k in keys if k not in existing):
-        item = OutboxItem(created_at=now, status="pending", **fields)
-        try:
-            with session.begin_nested():
-                session.add(item)
-                session.flush()
-            written.append(item)
-        except IntegrityError:
-            continue
+        chunk = keys[i : i + CHUNK]
+        existing = set(session.scalars(select(OutboxItem.key).where(OutboxItem.key.in_(chunk))))
+        rows = [
+            dict(wanted[k], created_at=now, status="pending") for k in chunk if k not in existing
+        ]
+        if rows:
+            written += len(session.execute(_insert_ignoring_clashes(session), rows).all())
     return written
 
 
@@ -237,78 +279,197 @@ def message_id_for(keys: list[str], domain: str) -> str:
     return f"<reminder.{digest_}@{domain}>"
 
 
-def _render_into(session: Session, message: OutboxMessage, items, now, settings, wts) -> None:
+def _render_into(
+    session: Session, message: OutboxMessage, items, now, settings, wts, listed=None
+) -> None:
+    """Render the digest of these items into the message: subject, bodies, Message-ID."""
     person = message.person
     wt = wts[message.store_id]
-    subject, text, html = digest.render(session, person, items, now, settings.base_url, wt)
+    subject, text, html = digest.render(
+        session, person, items, now, settings.base_url, wt, listed=listed
+    )
     message.subject = subject
     message.body_text = text
     message.body_html = html
     message.message_id = message_id_for([i.key for i in items], settings.domain)
 
 
-def compose(session: Session, now: datetime, settings: Settings) -> list[OutboxMessage]:
-    """Group each person's waiting items into one digest, for people whose store is in working
-    hours at `now`; stale items are cancelled. Two processes never batch the same item."""
-    pending = session.scalars(
-        select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id)
-    ).all()
-    if not pending:
+def anything_waiting(session: Session) -> bool:
+    """Whether any item waits to be composed (the pass skips the rest when none does)."""
+    return (
+        session.scalar(select(OutboxItem.id).where(OutboxItem.status == "pending").limit(1))
+        is not None
+    )
+
+
+def waiting_people(session: Session, now: datetime, wts) -> list[int]:
+    """The people with items waiting whose store is in working hours at `now`, by id."""
+    open_stores = [sid for sid, wt in wts.items() if wt.is_open(now)]
+    if not open_stores:
         return []
-    wts = working_times(session)
+    return list(
+        session.scalars(
+            select(OutboxItem.person_id)
+            .join(Person, Person.id == OutboxItem.person_id)
+            .where(OutboxItem.status == "pending", Person.store_id.in_(open_stores))
+            .distinct()
+            .order_by(OutboxItem.person_id)
+        )
+    )
+
+
+def _listed(session: Session, ids) -> dict[int, Deliverable]:
+    """The deliverables summaries list, by id, loaded (with what their lines show) at once."""
+    ids = sorted(set(ids))
+    found = {}
+    for i in range(0, len(ids), CHUNK):
+        for d in session.scalars(select(Deliverable).where(Deliverable.id.in_(ids[i : i + CHUNK]))):
+            found[d.id] = d
+    return found
+
+
+# What `_render_into` writes into a message.
+_RENDERED = ("subject", "body_text", "body_html", "message_id")
+
+
+@dataclass
+class _Digest:
+    """One person's digest, rendered, before its message row exists."""
+
+    person: Person
+    items: list[OutboxItem]
+    fields: dict
+
+    def message(self) -> OutboxMessage:
+        """A new message row of this digest (made again if a savepoint took the first away)."""
+        message = OutboxMessage(**self.fields)
+        message.person = self.person
+        return message
+
+
+def _take(session: Session, pairs: list[tuple[int, int]]) -> int:
+    """Batch items into messages, (item id, message id) pairs, each only if still pending (one
+    statement run for every pair); how many were taken."""
+    if not pairs:
+        return 0
+    return session.execute(
+        _BATCH_ITEM, [{"item_id": item_id, "into": message_id} for item_id, message_id in pairs]
+    ).rowcount
+
+
+def compose_people(
+    session: Session, now: datetime, settings: Settings, person_ids: list[int], wts
+) -> int:
+    """Group these people's waiting items into one digest each (for people whose store is in
+    working hours at `now`); stale items are cancelled; how many digests were composed.
+
+    A few statements whatever the number of items: the items with their people, deliverables
+    and departments, the deliverables the summaries list, one INSERT of the messages and one
+    conditional UPDATE run for every item (`status='pending'`). Two processes never batch the
+    same item: if fewer items were taken than offered, the chunk's savepoint is rolled back
+    and its digests are tried one by one, each dropped if another process took any of its
+    items first."""
+    items = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status == "pending", OutboxItem.person_id.in_(person_ids))
+        .options(
+            selectinload(OutboxItem.person),
+            selectinload(OutboxItem.deliverable),
+            selectinload(OutboxItem.department),
+        )
+        .order_by(OutboxItem.id)
+    ).all()
+    if not items:
+        return 0
+    summarised = [
+        d for i in items if i.kind == "summary" for d in (i.payload or {}).get("deliverables", [])
+    ]
+    live_overdue = _live_overdue(session, summarised, now) if summarised else set()
     by_person = defaultdict(list)
-    for item in pending:
+    for item in items:
         by_person[item.person_id].append(item)
-    messages = []
-    for person_id, items in by_person.items():
-        person = items[0].person
+    digests = []
+    for mine in by_person.values():
+        person = mine[0].person
         if not wts[person.store_id].is_open(now):
             continue
         live = []
-        for item in items:
-            reason = _why_stale(session, item, now)
+        for item in mine:
+            reason = _why_stale(session, item, now, live_overdue)
             if reason:
                 _cancel(item, reason)
             else:
                 live.append(item)
-        session.flush()
-        if not live:
-            continue
-        message = OutboxMessage(
-            person_id=person_id,
-            store_id=person.store_id,
-            language=person.language,
-            to_address=person.email,
+        if live:
+            digests.append(_Digest(person, live, {}))
+    session.flush()  # the cancellations, outside the savepoints below
+    if not digests:
+        return 0
+    listed = _listed(
+        session,
+        (
+            d
+            for dg in digests
+            for i in dg.items
+            if i.kind == "summary"
+            for d in i.payload["deliverables"]
+        ),
+    )
+    for dg in digests:
+        fields = dict(
+            person_id=dg.person.id,
+            store_id=dg.person.store_id,
+            language=dg.person.language,
+            to_address=dg.person.email,
             status="pending",
             attempts=0,
             next_attempt_at=now,
             created_at=now,
         )
-        message.person = person
-        _render_into(session, message, live, now, settings, wts)
+        message = OutboxMessage(**fields)
+        message.person = dg.person
+        _render_into(session, message, dg.items, now, settings, wts, listed)
+        dg.fields = fields | {k: getattr(message, k) for k in _RENDERED}
+    del listed
+    try:
+        with session.begin_nested():
+            messages = [dg.message() for dg in digests]
+            session.add_all(messages)
+            session.flush()
+            pairs = [
+                (i.id, m.id) for dg, m in zip(digests, messages, strict=True) for i in dg.items
+            ]
+            if _take(session, pairs) != len(pairs):
+                raise _Lost()
+    except (_Lost, IntegrityError):
+        pass  # another process batched some of them a moment ago: one digest at a time then
+    else:
+        for dg, m in zip(digests, messages, strict=True):
+            _batched(dg.items, m.id)
+        return len(digests)
+    composed = 0
+    for dg in digests:
         try:
             with session.begin_nested():
+                message = dg.message()
                 session.add(message)
                 session.flush()
-                taken = session.execute(
-                    update(OutboxItem)
-                    .where(
-                        OutboxItem.id.in_([i.id for i in live]),
-                        OutboxItem.status == "pending",
-                    )
-                    .values(status="batched", message_id=message.id)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if taken != len(live):
+                if _take(session, [(i.id, message.id) for i in dg.items]) != len(dg.items):
                     raise _Lost()
         except (_Lost, IntegrityError):
-            for item in live:
-                session.refresh(item)
-            continue  # another process batched them a moment ago
-        for item in live:
-            session.refresh(item)
-        messages.append(message)
-    return messages
+            for item in dg.items:
+                session.expire(item)
+            continue
+        _batched(dg.items, message.id)
+        composed += 1
+    return composed
+
+
+def _batched(items, message_id: int) -> None:
+    """What `_take` wrote, told to the items in memory (without a flush of its own)."""
+    for item in items:
+        set_committed_value(item, "status", "batched")
+        set_committed_value(item, "message_id", message_id)
 
 
 class _Lost(Exception):
@@ -484,6 +645,11 @@ _SENT_ITEMS = (
     update(_ITEMS)
     .where(_ITEMS.c.message_id == bindparam("sent_id"), _ITEMS.c.status == "batched")
     .values(status="sent")
+)
+_BATCH_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.status == "pending")
+    .values(status="batched", message_id=bindparam("into"))
 )
 
 
