@@ -28,6 +28,7 @@ class Received:
     html: str
     language: str
     raw: email.message.EmailMessage
+    data: bytes = b""  # the message exactly as it came over the wire
 
 
 class Handler:
@@ -55,6 +56,7 @@ class Handler:
                     html=html,
                     language=lang,
                     raw=msg,
+                    data=envelope.original_content,
                 )
             )
         return "250 OK"

@@ -1,9 +1,15 @@
-"""Composing digests a chunk of people at a time gives the same digests as composing everyone
-at once, a chunk that loses an item to another process keeps its other digests, and the
-statements writing and composing run do not grow with the number of items."""
+"""Composing digests: each message's whole email is built once, when it is composed, and
+delivery sends those bytes unchanged (to aiosmtpd, to .eml files, to the console); a message
+checked again before sending is re-rendered and its new bytes go; composing a chunk of people
+at a time gives the same digests as composing everyone at once; the statements composing runs
+do not grow with the number of items."""
 
-from contextlib import contextmanager
+import email
+import email.policy
+import io
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,6 +57,160 @@ def app_on(database_url, tmp_path, mail_url, **extra):
 def app(database_url, tmp_path, smtp):
     with app_on(database_url, tmp_path, smtp.url) as app:
         yield app
+
+
+@pytest.fixture
+def store(app):
+    store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
+    events(db.session, store, EVENTS_AT)
+    return store
+
+
+def stored() -> dict[str, OutboxMessage]:
+    db.session.expire_all()
+    return {m.message_id: m for m in db.session.scalars(select(OutboxMessage))}
+
+
+def lines(text: str) -> list[str]:
+    """A body's lines, whatever the line ends (the email's are CRLF)."""
+    return text.strip().splitlines()
+
+
+def parsed(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def test_the_email_built_when_composing_is_what_the_server_receives(app, store, smtp):
+    jobs.write_reminders(MONDAY_9)
+    composed = jobs.compose(MONDAY_9)
+    before = {m.message_id: m.raw for m in stored().values()}
+    assert len(before) == composed > 1 and all(before.values())
+
+    report = jobs.deliver(MONDAY_9 + timedelta(minutes=5), worker="w")
+    received = smtp.handler.taken()
+    assert report.sent == len(received) == composed
+    messages = stored()
+    languages = set()
+    for got in received:
+        message = messages[got.message_id]
+        # byte for byte what was stored when it was composed (smtplib ends DATA with CRLF)
+        assert got.data.rstrip(b"\r\n") == before[got.message_id].rstrip(b"\r\n")
+        assert message.raw == before[got.message_id] and message.status == "sent"
+        mail = parsed(message.raw)
+        assert mail["Message-ID"] == message.message_id
+        assert mail["To"] == message.to_address and got.to == [message.to_address]
+        assert mail["Subject"] == message.subject
+        assert mail["Auto-Submitted"] == "auto-generated"
+        assert parsedate_to_datetime(mail["Date"]) == MONDAY_9  # when it was composed
+        text = lines(mail.get_body(("plain",)).get_content())
+        html = lines(mail.get_body(("html",)).get_content())
+        assert text == lines(message.body_text)
+        assert html == lines(message.body_html)
+        assert "/deliverables/" in message.body_text and "/deliverables/" in message.body_html
+        languages.add(message.language)
+        assert got.language == message.language
+    assert languages == {"en", "zh"}
+
+
+def test_a_message_checked_again_before_sending_goes_with_its_new_email(app, smtp):
+    store, people = small_store(db.session, EVENTS_AT - timedelta(days=1))
+    events(db.session, store, EVENTS_AT)
+    jobs.write_reminders(MONDAY_9)
+    jobs.compose(MONDAY_9)
+    clerk = people["sales.clerk2"]
+    (queued,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.person_id == clerk.id)
+    ).all()
+    old_id, old_raw = queued.message_id, queued.raw
+    composed = {m.message_id: m.raw for m in stored().values()}
+    owed = sorted({i.deliverable_id for i in queued.items if i.deliverable_id})
+    target = db.session.get(Deliverable, owed[0])
+    later = MONDAY_9 + timedelta(minutes=20)
+    evidence = ledger.Evidence(reference="R", amount="1", file_name="a.pdf", file_path="a.pdf")
+    ledger.submit(db.session, target, by=clerk, now=later, evidence=evidence, late_reason="late")
+    db.session.commit()
+
+    at = MONDAY_9 + timedelta(minutes=30)
+    jobs.deliver(at, worker="w")
+    (got,) = [m for m in smtp.handler.taken() if m.to == [clerk.email]]
+    message = db.session.get(OutboxMessage, queued.id)
+    db.session.refresh(message)
+    assert got.message_id == message.message_id != old_id
+    assert message.raw != old_raw
+    assert got.data.rstrip(b"\r\n") == message.raw.rstrip(b"\r\n")
+    assert f"/deliverables/{target.id}" not in got.text
+    assert parsedate_to_datetime(parsed(message.raw)["Date"]) == at  # re-rendered then
+    # every message goes as stored last: re-rendered if it listed the deliverable (the finance
+    # summary too, trimmed), else as it was composed
+    final = stored()
+    untouched = 0
+    for m in smtp.handler.taken():
+        raw = final[m.message_id].raw
+        assert m.data.rstrip(b"\r\n") == raw.rstrip(b"\r\n")
+        if raw == composed.get(m.message_id):
+            untouched += 1
+            assert parsedate_to_datetime(m.raw["Date"]) == MONDAY_9
+        else:
+            assert parsedate_to_datetime(m.raw["Date"]) == at
+            assert f"/deliverables/{target.id}" not in m.text
+    assert 0 < untouched < len(final)
+
+
+def test_a_person_deactivated_after_their_digest_was_composed_gets_no_mail(app, smtp):
+    store, people = small_store(db.session, EVENTS_AT - timedelta(days=1))
+    events(db.session, store, EVENTS_AT)
+    jobs.write_reminders(MONDAY_9)
+    composed = jobs.compose(MONDAY_9)
+    gone = people["sales.clerk2"]
+    gone.active = False
+    db.session.commit()
+    report = jobs.deliver(MONDAY_9 + timedelta(minutes=5), worker="w")
+    assert report.cancelled == 1 and report.sent == composed - 1
+    assert gone.email not in {m.to[0] for m in smtp.handler.taken()}
+    (message,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.person_id == gone.id)
+    ).all()
+    assert message.status == "cancelled"
+    assert {i.cancelled_reason for i in message.items} == {"inactive"}
+
+
+def test_a_message_stored_without_its_email_is_built_when_sent(app, store, smtp):
+    """Rows composed before the email was kept (NULL) go as they were composed."""
+    jobs.write_reminders(MONDAY_9)
+    jobs.compose(MONDAY_9)
+    db.session.execute(update(OutboxMessage).values(raw=None))
+    db.session.commit()
+    report = jobs.deliver(MONDAY_9 + timedelta(minutes=5), worker="w")
+    received = smtp.handler.taken()
+    messages = stored()
+    assert report.sent == len(received) == len(messages) > 0
+    for got in received:
+        message = messages[got.message_id]
+        assert message.raw is not None and message.status == "sent"
+        assert got.data.rstrip(b"\r\n") == message.raw.rstrip(b"\r\n")
+        assert parsedate_to_datetime(got.raw["Date"]) == message.created_at
+        assert lines(got.text) == lines(message.body_text)
+
+
+def test_the_file_and_console_transports_write_the_stored_email(database_url, tmp_path):
+    folder = tmp_path / "outbox"
+    with app_on(database_url, tmp_path, f"file://{folder}"):
+        store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
+        events(db.session, store, EVENTS_AT)
+        jobs.run_pass(MONDAY_9, worker="w")
+        messages = {m.message_id: m.raw for m in stored().values()}
+        files = {parsed(f.read_bytes())["Message-ID"]: f.read_bytes() for f in folder.glob("*.eml")}
+        assert files == messages
+        db.session.execute(update(OutboxMessage).values(status="pending", sent_at=None, attempts=0))
+        db.session.commit()
+    with app_on(database_url, tmp_path, "console://"):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            report = jobs.deliver(MONDAY_9 + timedelta(minutes=5), worker="w")
+        assert report.sent == len(messages)
+        printed = out.getvalue()
+        for raw in messages.values():
+            assert raw.decode().replace("\r\n", "\n") in printed
 
 
 # --- composing a chunk of people at a time ---

@@ -24,7 +24,7 @@ from tracker.extensions import db, mail
 from tracker.ledger.service import ensure_recurring
 from tracker.reminders import service
 from tracker.reminders.models import OutboxMessage
-from tracker.reminders.transport import build
+from tracker.reminders.transport import send_bytes
 
 # Messages claimed and checked in one transaction; sent over one connection.
 BATCH = 100
@@ -163,31 +163,36 @@ def _per_message_refusal(exc: Exception) -> bool:
 
 @dataclass(frozen=True)
 class _Outgoing:
-    """What sending one claimed message needs, read before the claim's commit (which expires
-    the ORM objects), so sending the batch loads nothing more."""
+    """What sending one claimed message needs: its stored email, as it will go."""
 
     id: int
     message_id: str
     to_address: str
-    subject: str
-    body_text: str
-    body_html: str
+    raw: bytes
 
 
 def _claim_and_check(
     ids: list[int], now: datetime, worker: str, lease_now: Callable[[], datetime], conf
 ) -> tuple[list[_Outgoing], int]:
-    """One transaction for a batch: claim what no other process holds (one conditional
-    UPDATE), load the claimed messages with their items in a few queries, check them again."""
+    """One transaction for a batch: claim what no other process holds (one conditional UPDATE
+    returning the stored emails), find the messages that cannot go as composed (a set-based
+    query or two); only those are loaded with their items, checked again one by one and
+    re-rendered (or cancelled)."""
     session = db.session
     claimed = service.claim_batch(session, ids, worker, lease_now(), conf.claim_seconds)
-    messages = service.claimed_messages(session, claimed)
-    keep, cancelled = service.revalidate_batch(session, messages, now, conf)
-    outgoing = [
-        _Outgoing(m.id, m.message_id, m.to_address, m.subject, m.body_text, m.body_html)
-        for m in keep
-    ]
-    return outgoing, cancelled
+    suspect = service.to_check(session, claimed, now)
+    outgoing = {
+        c.id: _Outgoing(c.id, c.message_id, c.to_address, c.raw)
+        for c in claimed
+        if c.id not in suspect
+    }
+    cancelled = 0
+    if suspect:
+        messages = service.claimed_messages(session, sorted(suspect))
+        keep, cancelled = service.revalidate_batch(session, messages, now, conf)
+        for m in keep:
+            outgoing[m.id] = _Outgoing(m.id, m.message_id, m.to_address, m.raw)
+    return [outgoing[c.id] for c in claimed if c.id in outgoing], cancelled
 
 
 @contextmanager
@@ -265,10 +270,10 @@ def deliver(
     """Send the messages due at `now`, each claimed first so no two processes send the same
     one. `lease_now` is the real clock, for the claims' leases.
 
-    Batches of BATCH messages: one transaction claims and checks a batch; its messages go over
-    one SMTP connection (kept for the whole pass), and each is recorded as sent, in its own
-    small commit, right after the server's OK, so a crash re-sends at most the one message
-    whose OK was not yet recorded."""
+    Batches of BATCH messages: one transaction claims and checks a batch; its messages' stored
+    emails go as they are over one SMTP connection (kept for the whole pass), and each is
+    recorded as sent, in its own small commit, right after the server's OK, so a crash re-sends
+    at most the one message whose OK was not yet recorded."""
     report = report or PassReport(now=now.isoformat())
     conf = settings()
     hook = _pause_hook()
@@ -309,7 +314,13 @@ def deliver(
                         if connection is None:
                             connection = mail.get_connection(fail_silently=False)
                             connection.open()
-                        build(out, conf.mail_from, connection).send()
+                        send_bytes(
+                            connection,
+                            out.raw,
+                            mail_from=conf.mail_from,
+                            to=out.to_address,
+                            message_id=out.message_id,
+                        )
                     except Exception as exc:  # the server is down or refused: retry later
                         error = f"{type(exc).__name__}: {exc}"
                         report.failed_attempts += 1

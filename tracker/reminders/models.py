@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -24,6 +24,8 @@ class OutboxItem(db.Model):
         CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind"),
         CheckConstraint(f"status IN {ITEM_STATUSES!r}", name="status"),
         Index("ix_outbox_item_status_person", "status", "person_id"),
+        # A message's items in a state (recording a message as sent, checking it again).
+        Index("ix_outbox_item_message_status", "message_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +39,7 @@ class OutboxItem(db.Model):
     eligible_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
     # A summary's list of deliverable ids overdue to the department when it was written.
     payload: Mapped[dict | None] = mapped_column(JSON)
     cancelled_reason: Mapped[str | None] = mapped_column(String(40))
@@ -53,7 +55,10 @@ class OutboxMessage(db.Model):
     """One digest email to one person: the items of one pass, rendered in their language.
 
     `message_id` (the Message-ID header) is derived from the items' keys, so the same message
-    sent again after a crash carries the same Message-ID and can be recognised."""
+    sent again after a crash carries the same Message-ID and can be recognised. `raw` is the
+    whole email (headers, text and HTML parts) built when the digest is composed, or
+    re-rendered before sending; delivery sends these bytes unchanged. Subject, address and
+    bodies are kept beside them for the administrators' pages."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -70,6 +75,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.calendar.service import store_calendars
@@ -21,7 +21,7 @@ from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Person, Store
-from tracker.reminders import digest
+from tracker.reminders import digest, transport
 from tracker.reminders.models import OutboxItem, OutboxMessage
 from tracker.reminders.policy import WorkingTime, policy_of, stages
 
@@ -282,7 +282,8 @@ def message_id_for(keys: list[str], domain: str) -> str:
 def _render_into(
     session: Session, message: OutboxMessage, items, now, settings, wts, listed=None
 ) -> None:
-    """Render the digest of these items into the message: subject, bodies, Message-ID."""
+    """Render the digest of these items into the message: subject, bodies, Message-ID, and the
+    whole email as bytes (dated `now`), which is what delivery sends."""
     person = message.person
     wt = wts[message.store_id]
     subject, text, html = digest.render(
@@ -292,6 +293,7 @@ def _render_into(
     message.body_text = text
     message.body_html = html
     message.message_id = message_id_for([i.key for i in items], settings.domain)
+    message.raw = transport.message_bytes(message, settings.mail_from, now)
 
 
 def anything_waiting(session: Session) -> bool:
@@ -329,7 +331,7 @@ def _listed(session: Session, ids) -> dict[int, Deliverable]:
 
 
 # What `_render_into` writes into a message.
-_RENDERED = ("subject", "body_text", "body_html", "message_id")
+_RENDERED = ("subject", "body_text", "body_html", "message_id", "raw")
 
 
 @dataclass
@@ -500,11 +502,22 @@ def deliverable_message_ids(session: Session, now: datetime, lease_now: datetime
     return [message_id for message_id, store_id in due if wts[store_id].is_open(now)]
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A message this process took for sending: what sending it as composed needs."""
+
+    id: int
+    message_id: str
+    to_address: str
+    raw: bytes | None
+
+
 def claim_batch(
     session: Session, message_ids: list[int], worker: str, lease_now: datetime, seconds: int
-) -> list[int]:
-    """Take these messages for sending with one conditional UPDATE; the ids this process took
-    (a message is taken by exactly one process: pending, and unclaimed or its lease expired)."""
+) -> list[Claimed]:
+    """Take these messages for sending with one conditional UPDATE; the messages this process
+    took, by id, with their stored email (a message is taken by exactly one process: pending,
+    and unclaimed or its lease expired)."""
     if not message_ids:
         return []
     taken = session.execute(
@@ -518,10 +531,54 @@ def claim_batch(
             ),
         )
         .values(claimed_by=worker, claimed_until=lease_now + timedelta(seconds=seconds))
-        .returning(OutboxMessage.id)
+        .returning(
+            OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.to_address, OutboxMessage.raw
+        )
         .execution_options(synchronize_session=False)
-    ).scalars()
-    return sorted(taken)
+    ).all()
+    return sorted((Claimed(*row) for row in taken), key=lambda c: c.id)
+
+
+def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int]:
+    """Of these claimed messages, the ids of those that cannot go as composed: an item is no
+    longer wanted (its person deactivated, its deliverable submitted, accepted or waived, its
+    commitment retired), a summary lists a deliverable no longer owed and overdue, or the
+    message has no stored email (composed before emails were kept). One query for the batch's
+    items (plain rows), one more for the deliverables its summaries list; most batches find
+    none."""
+    ids = [c.id for c in claimed]
+    if not ids:
+        return set()
+    found = {c.id for c in claimed if c.raw is None}
+    rows = session.execute(
+        select(
+            OutboxItem.message_id,
+            OutboxItem.kind,
+            OutboxItem.payload,
+            Person.active,
+            Deliverable.status,
+            Commitment.retired_at,
+        )
+        .join(Person, Person.id == OutboxItem.person_id)
+        .outerjoin(Deliverable, Deliverable.id == OutboxItem.deliverable_id)
+        .outerjoin(Commitment, Commitment.id == Deliverable.commitment_id)
+        .where(OutboxItem.message_id.in_(ids), OutboxItem.status == "batched")
+    ).all()
+    listed: dict[int, list[int]] = defaultdict(list)  # by message, what its summaries list
+    for message_id, kind, payload, active, status, retired_at in rows:
+        if not active:
+            found.add(message_id)
+        elif kind == "summary":
+            deliverables = (payload or {}).get("deliverables", [])
+            if not deliverables:
+                found.add(message_id)
+            listed[message_id].extend(deliverables)
+        elif status not in OPEN_STATUSES or retired_at is not None:
+            found.add(message_id)
+    if listed:
+        live = _live_overdue(session, [d for ds in listed.values() for d in ds], now)
+        found.update(m for m, ds in listed.items() if any(d not in live for d in ds))
+    return found
 
 
 def extend_claims(
@@ -554,6 +611,7 @@ def claimed_messages(session: Session, message_ids: list[int]) -> list[OutboxMes
         select(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids))
         .options(
+            undefer(OutboxMessage.raw),
             selectinload(OutboxMessage.person),
             selectinload(OutboxMessage.items).options(
                 selectinload(OutboxItem.person),
@@ -622,6 +680,8 @@ def revalidate_batch(
         if changed:
             wts = wts or working_times(session)
             _render_into(session, message, live, now, settings, wts)
+        elif message.raw is None:  # composed before emails were kept: built now, as composed
+            message.raw = transport.message_bytes(message, settings.mail_from, message.created_at)
         keep.append(message)
     session.flush()
     return keep, cancelled

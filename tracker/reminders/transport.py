@@ -1,4 +1,8 @@
-"""Mail transport from one URL (TRACKER_MAIL_URL), sent through Flask-Mailman.
+"""Mail transport from one URL (TRACKER_MAIL_URL), through Flask-Mailman's backends.
+
+A digest's message is built once, when it is composed (`message_bytes`), and kept as bytes;
+delivery sends those bytes as they are (`send_bytes`): on the SMTP connection itself, or
+written to the .eml file or the console.
 
 smtp://user:pass@host:port            plain SMTP (add ?starttls=1 for STARTTLS)
 smtps://user:pass@host:port           SMTP over TLS
@@ -8,11 +12,16 @@ console://                            print messages to standard output
 
 import os
 import re
+from datetime import datetime
+from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.console import EmailBackend as ConsoleEmailBackend
+from flask_mailman.backends.smtp import EmailBackend as SMTPEmailBackend
+from flask_mailman.message import sanitize_address
 
 from tracker.errors import N_, BadInput
 
@@ -64,28 +73,88 @@ class EmlFileEmailBackend(ConsoleEmailBackend):
     def close(self):
         return None
 
+    def write_bytes(self, raw: bytes, message_id: str | None) -> None:
+        """One message, as these bytes, into `<Message-ID>.eml` (written whole, then renamed)."""
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", message_id or str(id(raw)))
+        path = self.folder / f"{name.strip('_')}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)
+
     def send_messages(self, email_messages):
         count = 0
         for message in email_messages or []:
             mime = message.message()
-            name = re.sub(r"[^A-Za-z0-9._-]", "_", mime["Message-ID"] or str(id(message)))
-            path = self.folder / f"{name.strip('_')}.eml"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(mime.as_bytes())
-            os.replace(tmp, path)
+            self.write_bytes(mime.as_bytes(linesep="\r\n"), mime["Message-ID"])
             count += 1
         return count
 
 
-def build(message, mail_from: str, connection) -> EmailMultiAlternatives:
-    """The email of an outbox message: plain text with an HTML alternative, our Message-ID."""
-    email = EmailMultiAlternatives(
+def build(
+    message, mail_from: str, connection, *, date: datetime | None = None
+) -> EmailMultiAlternatives:
+    """The email of an outbox message: plain text with an HTML alternative, our Message-ID,
+    dated `date` (when it was composed) if given."""
+    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
+    if date is not None:
+        headers["Date"] = format_datetime(date)
+    email_ = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         from_email=mail_from,
         to=[message.to_address],
-        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+        headers=headers,
         connection=connection,
     )
-    email.attach_alternative(message.body_html, "text/html")
-    return email
+    email_.attach_alternative(message.body_html, "text/html")
+    return email_
+
+
+def message_bytes(message, mail_from: str, date: datetime) -> bytes:
+    """The whole email of an outbox message as it goes over the wire (CRLF line ends): what
+    composing stores and delivery sends unchanged."""
+    return build(message, mail_from, None, date=date).message().as_bytes(linesep="\r\n")
+
+
+# An address Flask-Mailman's sanitize_address gives back unchanged (plain ASCII, no name).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
+
+
+@lru_cache(maxsize=256)
+def _sanitized(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
+def envelope_address(address: str, encoding: str) -> str:
+    """An address for the SMTP envelope, as Flask-Mailman would give it (a name dropped into
+    its encoded form, a non-ASCII domain in IDNA), without parsing the plain ones again."""
+    if _PLAIN_ADDRESS.match(address):
+        return address
+    return _sanitized(address, encoding)
+
+
+def send_bytes(connection, raw: bytes, *, mail_from: str, to: str, message_id: str) -> None:
+    """Send one message's stored bytes, unchanged, through an open Flask-Mailman connection.
+
+    SMTP: `sendmail` on the backend's own smtplib connection (the server's refusal or a broken
+    connection raises, as smtplib does). file://: the bytes into `<Message-ID>.eml`.
+    console://: the bytes to its stream (the only backends the mail URL can name)."""
+    if isinstance(connection, SMTPEmailBackend):
+        if connection.connection is None:
+            connection.open()
+        encoding = connection.mailman.default_charset
+        connection.connection.sendmail(
+            envelope_address(mail_from, encoding),
+            [envelope_address(to, encoding)],
+            raw,
+            mail_options=connection.mailman.mail_options or [],
+        )
+    elif isinstance(connection, EmlFileEmailBackend):
+        connection.write_bytes(raw, message_id)
+    elif isinstance(connection, ConsoleEmailBackend):
+        with connection._lock:
+            connection.stream.write(raw.decode("utf-8", "replace").replace("\r\n", "\n") + "\n")
+            connection.stream.write("-" * 79 + "\n")
+            connection.stream.flush()
+    else:
+        raise TypeError(f"no way to send stored bytes through {type(connection).__name__}")
