@@ -38,8 +38,11 @@ class Handler:
         self.messages: list[Received] = []
         self.refuse = False
         self.lock = threading.Lock()
+        self.on_data = None  # called with the envelope when a message arrives, before the OK
 
     async def handle_DATA(self, server, session, envelope):
+        if self.on_data is not None:
+            self.on_data(envelope)
         if self.refuse:
             return "550 5.7.1 refused by the test"
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -125,6 +125,54 @@ def test_a_slow_batch_renews_its_claims_so_none_lapses_before_its_turn(app, stor
     assert {m.status for m in messages} == {"sent"}
 
 
+def test_each_message_is_recorded_as_sent_before_the_next_one_is_handed_over(
+    app, store, smtp, database_url, monkeypatch
+):
+    """Records run in the background, but a message's DATA waits for the record of the one
+    before it: whenever the server is handed a message, every message it took before is
+    recorded as sent, so a crash at any point leaves at most one taken but unrecorded. (The
+    records are slowed down here, so that one running late would be seen.)"""
+    import time
+
+    import sqlalchemy as sa
+
+    recorder = service.sent_recorder
+
+    def slow_recorder(connection, now):
+        record = recorder(connection, now)
+
+        def slow(message_id):
+            time.sleep(0.05)
+            record(message_id)
+
+        return slow
+
+    monkeypatch.setattr(service, "sent_recorder", slow_recorder)
+
+    jobs.write_reminders(MONDAY_9)
+    assert jobs.compose(MONDAY_9) >= 4
+    watcher = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    seen = []
+
+    def on_data(envelope):
+        with watcher.connect() as conn:
+            recorded = conn.scalar(
+                select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "sent")
+            )
+        seen.append((len(seen), recorded))
+
+    smtp.handler.on_data = on_data
+    try:
+        report = jobs.deliver(MONDAY_9, worker="w")
+    finally:
+        smtp.handler.on_data = None
+        watcher.dispose()
+    assert report.sent == len(seen) >= 4
+    assert [recorded for _, recorded in seen] == [taken for taken, _ in seen]
+
+
 def test_two_processes_passing_at_the_same_instant_send_nothing_twice(
     app, store, smtp, database_url, tmp_path
 ):

@@ -2,19 +2,22 @@
 parts. Like commands, jobs own their transactions; they run inside an app context.
 
 Delivery claims and checks a batch of messages in one transaction, then records each message
-as sent (or failed) in its own small commit right after the server's answer, so a crash loses at
-most the record of one message the server had already accepted: that message is sent again
-under the same Message-ID, which the receiving side can recognise."""
+as sent (or failed) in its own small commit right after the server's answer, committed before
+the next message's DATA goes, so a crash loses at most the record of one message the server had
+already accepted: that message is sent again under the same Message-ID, which the receiving
+side can recognise."""
 
 import os
 import smtplib
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 
 from flask import current_app
 from sqlalchemy.exc import OperationalError
@@ -196,18 +199,21 @@ def _claim_and_check(
 
 
 @contextmanager
-def _records():
+def _records(engine):
     """A connection of its own for the records of sent messages, with commits that do not wait
     for the disk: SQLite's `synchronous=NORMAL` (in WAL mode), PostgreSQL's
-    `synchronous_commit=off`. A killed process loses none of them (they are committed in the
-    database); only a crash of the machine or of the database server can lose the last ones,
-    and those messages are then sent again under the same Message-IDs. The session's objects
-    are left alone (a session commit would expire every one of them)."""
-    connection = db.engine.connect()
+    `synchronous_commit=off` (and autocommit: a record is one statement, its own transaction).
+    A killed process loses none of them (they are committed in the database); only a crash of
+    the machine or of the database server can lose the last ones, and those messages are then
+    sent again under the same Message-IDs. The session's objects are left alone (a session
+    commit would expire every one of them)."""
+    connection = engine.connect()
     setting = {"sqlite": "synchronous", "postgresql": "synchronous_commit"}.get(
         connection.dialect.name
     )
     try:
+        if setting == "synchronous_commit":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         if (
             setting == "synchronous"
             and connection.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal"
@@ -232,18 +238,90 @@ def _records():
         connection.close()
 
 
-def _recorded(connection, message_id: int, now: datetime) -> None:
-    """Record one message as sent, in its own small transaction."""
+def _recorded(connection, record: Callable[[int], None], message_id: int) -> None:
+    """Record one message as sent, in its own small transaction (on PostgreSQL's autocommit
+    connection, the one statement's own)."""
     for attempt in range(8):
         try:
             with connection.begin():
-                service.record_sent_id(connection, message_id, now)
+                record(message_id)
             return
         except OperationalError as exc:
             text = str(exc).lower()
             if attempt == 7 or not ("locked" in text or "deadlock" in text or "busy" in text):
                 raise
             time.sleep(0.1 * (attempt + 1))
+
+
+class _Recorder:
+    """Records sent messages on a connection of its own (`_records`), in a thread of its own,
+    one at a time: a message's record runs while the next message's envelope (MAIL FROM, RCPT
+    TO) goes to the server, and that message's DATA waits until the record is committed
+    (`settle`). So, as when recording in line, at most one message the server has taken is
+    unrecorded at any moment; the thread only hides the record's time behind the server's
+    answers. `on_recorded` runs in the delivering thread once a record is committed."""
+
+    def __init__(self, engine, now: datetime, on_recorded: Callable[[], None]):
+        self.engine = engine
+        self.now = now
+        self.on_recorded = on_recorded
+        self._todo: SimpleQueue = SimpleQueue()  # message ids; None to stop
+        self._done: SimpleQueue = SimpleQueue()  # None when a record is committed, or its error
+        self._pending = False
+
+    def _run(self) -> None:
+        try:
+            with _records(self.engine) as connection:
+                record = service.sent_recorder(connection, self.now)
+                self._done.put(None)  # ready
+                while (message_id := self._todo.get()) is not None:
+                    try:
+                        _recorded(connection, record, message_id)
+                    except BaseException as exc:  # raised in the delivering thread
+                        self._done.put(exc)
+                    else:
+                        self._done.put(None)
+        except BaseException as exc:
+            self._done.put(exc)
+
+    def _wait(self) -> None:
+        error = self._done.get()
+        if error is not None:
+            raise error
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._run, name="outbox-records", daemon=True)
+        self._thread.start()
+        try:
+            self._wait()
+        except BaseException:
+            self._thread.join()
+            raise
+        return self
+
+    def record(self, message_id: int) -> None:
+        """Record this message as sent, in the background (after the one before it)."""
+        self.settle()
+        self._todo.put(message_id)
+        self._pending = True
+
+    def settle(self) -> None:
+        """Wait until the record under way, if any, is committed (its error is raised here)."""
+        if self._pending:
+            self._pending = False
+            self._wait()
+            self.on_recorded()
+
+    def __exit__(self, *exc_info):
+        try:
+            if exc_info[0] is None:
+                self.settle()
+        finally:
+            self._todo.put(None)
+            self._thread.join()
+        if exc_info[0] is None and not self._done.empty():
+            self._wait()  # closing the records' connection failed
+        return False
 
 
 def _record_failure(message_id: int, now: datetime, error: str, conf) -> bool:
@@ -272,8 +350,9 @@ def deliver(
 
     Batches of BATCH messages: one transaction claims and checks a batch; its messages' stored
     emails go as they are over one SMTP connection (kept for the whole pass), and each is
-    recorded as sent, in its own small commit, right after the server's OK, so a crash re-sends
-    at most the one message whose OK was not yet recorded."""
+    recorded as sent, in its own small commit, right after the server's OK (in the background,
+    `_Recorder`) and before the next message's DATA, so a crash re-sends at most the one
+    message whose OK was not yet recorded."""
     report = report or PassReport(now=now.isoformat())
     conf = settings()
     hook = _pause_hook()
@@ -283,10 +362,18 @@ def deliver(
         return report
     connection = None
     sent = 0
+
+    def recorded() -> None:
+        report.sent += 1
+        hook("recorded", sent)
+
     try:
-        with _records() as records:
+        with _Recorder(db.engine, now, recorded) as recorder:
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
+                # Every record is committed before the next claim (whose commit waits for the
+                # disk, which makes the records before it durable too).
+                recorder.settle()
                 claimed_at = lease_now()
                 outgoing, cancelled = _retrying(
                     lambda c=chunk: _claim_and_check(c, now, worker, lease_now, conf)
@@ -296,6 +383,7 @@ def deliver(
                 while waiting:
                     if lease_now() >= claimed_at + timedelta(seconds=conf.claim_seconds / 2):
                         # A slow batch: renew the claims before they can lapse.
+                        recorder.settle()
                         claimed_at = lease_now()
                         held = set(
                             _retrying(
@@ -320,8 +408,10 @@ def deliver(
                             mail_from=conf.mail_from,
                             to=out.to_address,
                             message_id=out.message_id,
+                            before_data=recorder.settle,
                         )
                     except Exception as exc:  # the server is down or refused: retry later
+                        recorder.settle()
                         error = f"{type(exc).__name__}: {exc}"
                         report.failed_attempts += 1
                         report.given_up += _retrying(
@@ -338,9 +428,7 @@ def deliver(
                         return report
                     sent += 1
                     hook("sent", sent)
-                    _recorded(records, out.id, now)
-                    report.sent += 1
-                    hook("recorded", sent)
+                    recorder.record(out.id)
     finally:
         if connection is not None:
             _close(connection)

@@ -12,6 +12,8 @@ console://                            print messages to standard output
 
 import os
 import re
+import smtplib
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
 from functools import lru_cache
@@ -133,23 +135,42 @@ def envelope_address(address: str, encoding: str) -> str:
     return _sanitized(address, encoding)
 
 
-def send_bytes(connection, raw: bytes, *, mail_from: str, to: str, message_id: str) -> None:
-    """Send one message's stored bytes, unchanged, through an open Flask-Mailman connection.
+def _nothing() -> None:
+    return None
 
-    SMTP: `sendmail` on the backend's own smtplib connection (the server's refusal or a broken
-    connection raises, as smtplib does). file://: the bytes into `<Message-ID>.eml`.
-    console://: the bytes to its stream (the only backends the mail URL can name)."""
+
+def send_bytes(
+    connection,
+    raw: bytes,
+    *,
+    mail_from: str,
+    to: str,
+    message_id: str,
+    before_data: Callable[[], None] = _nothing,
+) -> None:
+    """Send one message's stored bytes, unchanged, through an open Flask-Mailman connection.
+    `before_data` runs just before the message itself is handed over (for SMTP, once the
+    server has taken its envelope, before DATA): nothing of this message can have been
+    accepted before it returns, and if it raises, nothing is.
+
+    SMTP: the exchange of smtplib's `sendmail` (MAIL FROM, RCPT TO, DATA, with its errors) on
+    the backend's own connection. file://: the bytes into `<Message-ID>.eml`. console://: the
+    bytes to its stream (the only backends the mail URL can name)."""
     if isinstance(connection, SMTPEmailBackend):
         if connection.connection is None:
             connection.open()
         encoding = connection.mailman.default_charset
-        connection.connection.sendmail(
+        _sendmail(
+            connection.connection,
             envelope_address(mail_from, encoding),
-            [envelope_address(to, encoding)],
+            envelope_address(to, encoding),
             raw,
-            mail_options=connection.mailman.mail_options or [],
+            connection.mailman.mail_options or [],
+            before_data,
         )
-    elif isinstance(connection, EmlFileEmailBackend):
+        return
+    before_data()
+    if isinstance(connection, EmlFileEmailBackend):
         connection.write_bytes(raw, message_id)
     elif isinstance(connection, ConsoleEmailBackend):
         with connection._lock:
@@ -158,3 +179,45 @@ def send_bytes(connection, raw: bytes, *, mail_from: str, to: str, message_id: s
             connection.stream.flush()
     else:
         raise TypeError(f"no way to send stored bytes through {type(connection).__name__}")
+
+
+def _reset(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal: close on 421 (the server is going away), else RSET (as smtplib does)."""
+    if code == 421:
+        smtp.close()
+        return
+    try:
+        smtp.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
+def _sendmail(
+    smtp: smtplib.SMTP,
+    mail_from: str,
+    to: str,
+    raw: bytes,
+    mail_options: list[str],
+    before_data: Callable[[], None],
+) -> None:
+    """`smtplib.SMTP.sendmail(mail_from, [to], raw, mail_options)`, step by step, with
+    `before_data` run between RCPT TO and DATA."""
+    smtp.ehlo_or_helo_if_needed()
+    options = []
+    if smtp.does_esmtp:
+        if smtp.has_extn("size"):
+            options.append(f"size={len(raw)}")
+        options.extend(mail_options)
+    code, answer = smtp.mail(mail_from, options)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, answer, mail_from)
+    code, answer = smtp.rcpt(to)
+    if code not in (250, 251):
+        _reset(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+    before_data()
+    code, answer = smtp.data(raw)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPDataError(code, answer)
