@@ -107,3 +107,61 @@ def test_migrating_inside_the_app_leaves_the_trackers_loggers_working(empty_app)
     assert not logger.disabled
     _flask_db(empty_app, "upgrade")
     assert not logger.disabled  # alembic's fileConfig would disable it by default
+
+
+def test_the_rollup_migration_fills_in_what_was_decided_before_it(empty_app):
+    from datetime import UTC, datetime, timedelta
+
+    from alembic.script import ScriptDirectory
+
+    from tests import factories
+    from tracker.catalog.service import load_catalog
+    from tracker.ledger import service as ledger
+    from tracker.scorecards.service import rebuild_rollup
+
+    _flask_db(empty_app, "upgrade")
+    session = db.session
+    now = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
+    load_catalog(session, "dealership", now)
+    store = factories.create_store(session, now=now)
+    staff = factories.create_staff(session, store, now=now)
+    evidence = ledger.Evidence(reference="R", amount="100", file_path="f.pdf")
+    for i, fate in enumerate(["accept", "late", "return", "waive", "open", "accept"]):
+        at = now + timedelta(days=i)
+        _e, (d,) = ledger.record_event(
+            session,
+            store=store,
+            type="vehicle_returned",
+            occurred_at=at,
+            reference="R",
+            by=None,
+            now=at,
+        )
+        head, clerk = staff["finance.head"], staff["service.clerk"]
+        if fate == "waive":
+            ledger.waive(session, d, by=head, now=at, reason="n/a")
+        elif fate != "open":
+            late = fate == "late"
+            at = at + timedelta(days=2 if late else 0)
+            reason = "x" if late else None
+            ledger.submit(session, d, by=clerk, now=at, evidence=evidence, late_reason=reason)
+            if fate == "return":
+                ledger.return_deliverable(session, d, by=head, now=at, reason="unsigned")
+                ledger.submit(session, d, by=clerk, now=at, evidence=evidence, late_reason="x")
+            ledger.accept(session, d, by=head, now=at)
+    session.commit()
+    table = db.metadata.tables["score_month"]
+    kept = sorted(tuple(r) for r in session.execute(sa.select(*table.c)))
+    assert sum(r[table.c.keys().index("due")] for r in kept) == 5
+
+    script = ScriptDirectory.from_config(empty_app.extensions["migrate"].migrate.get_config())
+    rollup = next(r for r in script.walk_revisions() if "roll-up" in (r.doc or ""))
+    session.remove()
+    _flask_db(empty_app, "downgrade", rollup.down_revision)
+    assert "score_month" not in _tables()
+    _flask_db(empty_app, "upgrade")
+    filled = sorted(tuple(r) for r in db.session.execute(sa.select(*table.c)))
+    assert filled == kept
+    rebuild_rollup(db.session)
+    assert sorted(tuple(r) for r in db.session.execute(sa.select(*table.c))) == kept
+    db.session.rollback()

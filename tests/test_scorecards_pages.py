@@ -18,7 +18,7 @@ from tests import factories
 from tracker import clock
 from tracker.catalog.service import get_commitment
 from tracker.extensions import db
-from tracker.ledger.models import Deliverable, Submission
+from tracker.ledger.models import FINAL_STATUSES, Deliverable, Submission
 from tracker.org.service import get_department, get_store
 from tracker.scorecards import service
 
@@ -65,7 +65,8 @@ def _cell(html: str, row_attrs: str, measure: str, table: str = "scorecard") -> 
 def make(
     session, code, store, *, due_at, status="open", submitted_at=None, returns=(), amount=None
 ):
-    """A deliverable as the ledger leaves it, with one returned submission per reason given."""
+    """A deliverable as the ledger leaves it, with one returned submission per reason given
+    (and, once accepted or waived, counted into the scorecards' roll-up, as the ledger does)."""
     commitment = get_commitment(session, code)
     accepted = status == "accepted"
     d = Deliverable(
@@ -99,6 +100,8 @@ def make(
             )
         )
     session.flush()
+    if status in FINAL_STATUSES:
+        service.record_final(session, d.id)
     return d
 
 

@@ -6,6 +6,7 @@ from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.ledger.models import AuditEntry, BusinessEvent, Deliverable, Submission, Waiver
 from tracker.org.models import Department, Person, Store
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
+from tracker.scorecards.models import ScoreMonth
 
 __all__ = [
     "AuditEntry",
@@ -19,6 +20,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "SchedulerLease",
+    "ScoreMonth",
     "SignInThrottle",
     "Store",
     "Submission",

@@ -29,6 +29,7 @@ from tracker.ledger.models import (
     Waiver,
 )
 from tracker.org.models import Person, Store
+from tracker.scorecards.service import record_final
 
 # How far ahead recurring deliverables are kept created.
 RECURRING_HORIZON = timedelta(weeks=6)
@@ -509,6 +510,7 @@ def accept(
         accepted_at=now,
         lateness_seconds=lateness,
     )
+    record_final(session, deliverable.id)
     submission.outcome, submission.decided_at, submission.decided_by_id = "accepted", now, by.id
     submission.checklist = checklist
     _audit(
@@ -610,6 +612,7 @@ def waive(
         )
     before = deliverable.status
     _transition(session, deliverable, OPEN_STATUSES, "waived", expected_version)
+    record_final(session, deliverable.id)
     waiver = Waiver(deliverable_id=deliverable.id, reason=reason, waived_by_id=by.id, waived_at=now)
     session.add(waiver)
     session.flush()

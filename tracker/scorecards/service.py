@@ -13,19 +13,34 @@ Definitions (per provider, store, commitment and month of the due day, in the st
 
 Every number is one of the `measure` conditions below, so the deliverables listed behind a
 number (`deliverables_behind`) are exactly the ones it counts.
+
+Accepted and waived deliverables never change again: they are counted once, when they get
+there, into the monthly roll-up (`ScoreMonth`, `record_final`); a scorecard adds the roll-up's
+rows to a count of the deliverables not decided yet, which are few. So reading a month, or six,
+costs the same over a year of history as over a week (docs/scorecards.md).
 """
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, true, union_all
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
 from tracker.errors import N_, BadInput
-from tracker.ledger.models import OPEN_STATUSES, RETURN_REASONS, Deliverable, Submission
+from tracker.ledger.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    RETURN_REASONS,
+    Deliverable,
+    Submission,
+    is_live,
+)
 from tracker.org.models import Department, Store
+from tracker.scorecards.models import ScoreMonth
 
 LEVELS = {"commitment", "department"}
 TREND_MONTHS = 6
@@ -105,13 +120,17 @@ def previous_months(month: str, count: int = TREND_MONTHS) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
-def _measure(name: str, now: datetime, *, reason: str | None = None, bucket: str | None = None):
-    """The condition on a deliverable that one number of the scorecard counts."""
+def _measure(name: str, now: datetime | None, *, reason=None, bucket=None):
+    """The condition on a deliverable that one number of the scorecard counts. `now` matters
+    only to the measures of what is still owed (open overdue, decided, at risk)."""
     d = Deliverable
     accepted = d.status == "accepted"
     on_time = and_(accepted, d.final_submitted_at <= d.due_at)
     late = and_(accepted, d.final_submitted_at > d.due_at)
-    overdue = and_(d.status.in_(OPEN_STATUSES), d.due_at < now)
+
+    def overdue():
+        return and_(d.status.in_(OPEN_STATUSES), d.due_at < now)
+
     if name == "due":
         return true()
     if name == "on_time":
@@ -119,11 +138,11 @@ def _measure(name: str, now: datetime, *, reason: str | None = None, bucket: str
     if name == "late":
         return late
     if name == "open_overdue":
-        return overdue
+        return overdue()
     if name == "waived":
         return d.status == "waived"
     if name == "decided":
-        return or_(on_time, late, overdue)
+        return or_(on_time, late, overdue())
     if name == "accepted":
         return accepted
     if name == "first_pass":
@@ -137,13 +156,16 @@ def _measure(name: str, now: datetime, *, reason: str | None = None, bucket: str
             return d.return_count > 0
         if reason not in RETURN_REASONS:
             raise BadInput(N_("unknown return reason %(reason)r"), reason=reason)
-        return exists().where(Submission.deliverable_id == d.id, Submission.return_reason == reason)
+        return and_(
+            d.return_count > 0,
+            exists().where(Submission.deliverable_id == d.id, Submission.return_reason == reason),
+        )
     if name == "at_risk":
         for label, least, below in AT_RISK_BUCKETS:
             if label == bucket:
                 # "d days overdue" counts whole days: due at least `least` days ago and
                 # less than `below` days ago.
-                condition = and_(overdue, d.due_at <= now - timedelta(days=least))
+                condition = and_(overdue(), d.due_at <= now - timedelta(days=least))
                 if below is not None:
                     condition = and_(condition, d.due_at > now - timedelta(days=below))
                 return condition
@@ -157,71 +179,192 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _scope(query, *, store: Store | None, provider: Department | None):
+def _scope(query, columns, *, store: Store | None, provider: Department | None, stores=None):
+    """Narrow a query on the deliverables or on the roll-up (`columns`) to a store (or to some
+    stores) and a department."""
     if store is not None:
-        query = query.where(Deliverable.store_id == store.id)
+        query = query.where(columns.store_id == store.id)
+    if stores is not None:
+        query = query.where(columns.store_id.in_([s.id for s in stores]))
     if provider is not None:
-        query = query.where(Deliverable.provider_id == provider.id)
+        query = query.where(columns.provider_id == provider.id)
     return query
 
 
-def _aggregate(keys: list, where, now: datetime):
+# --- the roll-up of decided deliverables ---
+
+ROLLUP_KEYS = ("due_month", "store_id", "provider_id", "commitment_id")
+REASON_COLUMNS = {reason: f"returned_{reason}" for reason in RETURN_REASONS}
+# What the scorecard adds up, from the roll-up and from the live deliverables alike.
+NUMBERS = (
+    "due",
+    "on_time",
+    "late",
+    "open_overdue",
+    "waived",
+    "open",
+    "submitted",
+    "accepted",
+    "first_pass",
+    "late_seconds",
+)
+
+
+def _decided_rollup(where):
+    """The roll-up rows of the decided deliverables that match `where`: the same conditions the
+    scorecard's click-throughs use (`_measure`), counted once per deliverable."""
     d = Deliverable
-    late = _measure("late", now)
+    keys = [getattr(d, k) for k in ROLLUP_KEYS]
+    late = _measure("late", None)
+    counts = {
+        "due": func.count(),
+        **{n: _count_if(_measure(n, None)) for n in ("on_time", "late", "waived", "accepted")},
+        "first_pass": _count_if(_measure("first_pass", None)),
+        "late_seconds": func.coalesce(func.sum(case((late, d.lateness_seconds), else_=0)), 0),
+        **{
+            column: _count_if(_measure("returned", None, reason=reason))
+            for reason, column in REASON_COLUMNS.items()
+        },
+    }
     query = (
-        select(
-            *keys,
-            func.count().label("due"),
-            *(
-                _count_if(_measure(name, now)).label(name)
-                for name in (
-                    "on_time",
-                    "late",
-                    "open_overdue",
-                    "waived",
-                    "open",
-                    "submitted",
-                    "accepted",
-                    "first_pass",
-                )
-            ),
-            func.avg(case((late, d.lateness_seconds), else_=None)).label("mean_lateness"),
-        )
-        .where(where)
+        select(*keys, *(value.label(name) for name, value in counts.items()))
+        .where(d.status.in_(FINAL_STATUSES), where)
         .group_by(*keys)
     )
+    return query, [*ROLLUP_KEYS, *counts]
+
+
+def _add_to_rollup(session: Session, where) -> None:
+    """Add the decided deliverables matching `where` to the roll-up (insert, or add to the
+    row already there)."""
+    query, names = _decided_rollup(where)
+    table = ScoreMonth.__table__
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    statement = insert(table).from_select(names, query)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(ROLLUP_KEYS),
+        set_={n: table.c[n] + statement.excluded[n] for n in names if n not in ROLLUP_KEYS},
+    )
+    session.execute(statement)
+
+
+def record_final(session: Session, deliverable_id: int) -> None:
+    """Add a deliverable that has just been accepted or waived to the roll-up, in the same
+    transaction. The ledger calls it right after the change; a deliverable is decided once, so
+    it is added once."""
+    session.flush()
+    _add_to_rollup(session, Deliverable.id == deliverable_id)
+
+
+def rebuild_rollup(session: Session) -> int:
+    """Recompute the whole roll-up from the deliverables (after a bulk load, or to check it);
+    returns its number of rows."""
+    session.flush()
+    session.execute(delete(ScoreMonth))
+    _add_to_rollup(session, true())
+    return session.scalar(select(func.count()).select_from(ScoreMonth))
+
+
+# --- reading: the roll-up plus the live deliverables ---
+
+
+def _combined(keys: list[str], months: list[str], now: datetime, store, provider, stores=None):
+    """Every number of NUMBERS per `keys`, for the months: the decided deliverables from the
+    roll-up, the others (open, returned, submitted: few) from the deliverable table, each part
+    summed per key before the two are added up. One query."""
+    s, d = ScoreMonth, Deliverable
+    zero = literal(0)
+    decided = _scope(
+        select(
+            *(getattr(s, k) for k in keys),
+            func.sum(s.due).label("due"),
+            func.sum(s.on_time).label("on_time"),
+            func.sum(s.late).label("late"),
+            zero.label("open_overdue"),
+            func.sum(s.waived).label("waived"),
+            zero.label("open"),
+            zero.label("submitted"),
+            func.sum(s.accepted).label("accepted"),
+            func.sum(s.first_pass).label("first_pass"),
+            func.sum(s.late_seconds).label("late_seconds"),
+        )
+        .where(s.due_month.in_(months))
+        .group_by(*(getattr(s, k) for k in keys)),
+        s,
+        store=store,
+        provider=provider,
+        stores=stores,
+    )
+    live = _scope(
+        select(
+            *(getattr(d, k) for k in keys),
+            func.count().label("due"),
+            zero.label("on_time"),
+            zero.label("late"),
+            _count_if(_measure("open_overdue", now)).label("open_overdue"),
+            zero.label("waived"),
+            _count_if(_measure("open", now)).label("open"),
+            _count_if(_measure("submitted", now)).label("submitted"),
+            zero.label("accepted"),
+            zero.label("first_pass"),
+            zero.label("late_seconds"),
+        )
+        .where(is_live(), d.due_month.in_(months))
+        .group_by(*(getattr(d, k) for k in keys)),
+        d,
+        store=store,
+        provider=provider,
+        stores=stores,
+    )
+    return _named(union_all(decided, live).subquery(), keys, NUMBERS)
+
+
+# The code shown for each key of a scorecard row, joined in so that no second query is needed.
+CODES = {"store_id": Store, "provider_id": Department, "commitment_id": Commitment}
+
+
+def _named(both, keys: list[str], numbers) -> object:
+    """Sum `numbers` of the union `both` per `keys`, then put each key's code beside it
+    (`<key>_code`: the store's, department's or commitment's; joined to the sums, not to every
+    row summed)."""
+    sums = (
+        select(*(both.c[k] for k in keys), *(func.sum(both.c[n]).label(n) for n in numbers))
+        .group_by(*(both.c[k] for k in keys))
+        .subquery()
+    )
+    query = select(
+        *(sums.c[k] for k in keys),
+        *(CODES[k].code.label(f"{k}_code") for k in keys if k in CODES),
+        *(sums.c[n] for n in numbers),
+    ).select_from(sums)
+    for k in keys:
+        if k in CODES:
+            query = query.join(CODES[k], CODES[k].id == sums.c[k])
     return query
-
-
-def _names(session: Session) -> tuple[dict, dict, dict]:
-    # Names by id, one query each, whatever the number of rows.
-    stores = dict(session.execute(select(Store.id, Store.code)).all())
-    departments = dict(session.execute(select(Department.id, Department.code)).all())
-    commitments = dict(session.execute(select(Commitment.id, Commitment.code)).all())
-    return stores, departments, commitments
 
 
 def _row(month: str, store: str, provider: str, commitment: str | None, row) -> ScoreRow:
-    decided = row.on_time + row.late + row.open_overdue
+    on_time, late, overdue = int(row.on_time), int(row.late), int(row.open_overdue)
+    accepted, first_pass = int(row.accepted), int(row.first_pass)
+    decided = on_time + late + overdue
     return ScoreRow(
         month=month,
         store=store,
         provider=provider,
         commitment=commitment,
-        due=row.due,
-        on_time=row.on_time,
-        late=row.late,
-        open_overdue=row.open_overdue,
-        waived=row.waived,
-        open=row.open,
-        submitted=row.submitted,
-        accepted=row.accepted,
-        first_pass=row.first_pass,
-        on_time_rate=round(row.on_time / decided, 4) if decided else None,
-        first_pass_rate=round(row.first_pass / row.accepted, 4) if row.accepted else None,
-        mean_lateness_hours=(
-            round(float(row.mean_lateness) / 3600, 2) if row.mean_lateness is not None else None
-        ),
+        due=int(row.due),
+        on_time=on_time,
+        late=late,
+        open_overdue=overdue,
+        waived=int(row.waived),
+        open=int(row.open),
+        submitted=int(row.submitted),
+        accepted=accepted,
+        first_pass=first_pass,
+        on_time_rate=round(on_time / decided, 4) if decided else None,
+        first_pass_rate=round(first_pass / accepted, 4) if accepted else None,
+        mean_lateness_hours=round(float(row.late_seconds) / late / 3600, 2) if late else None,
     )
 
 
@@ -233,22 +376,24 @@ def scorecard(
     store: Store | None = None,
     level: str = "commitment",
     provider: Department | None = None,
+    by_store: bool = True,
+    stores: list[Store] | None = None,
 ) -> list[ScoreRow]:
-    """The scorecard of every providing department for one month, by commitment or department."""
+    """The scorecard of every providing department for one month, by commitment or department,
+    per store (or, with `by_store=False`, added up over the stores in scope: `store` of each
+    row is then empty). `stores` narrows it to some stores (a page of them). One query."""
     _month(month)
     if level not in LEVELS:
         raise BadInput(N_("level must be one of %(levels)s"), levels=", ".join(sorted(LEVELS)))
-    d = Deliverable
-    keys = [d.store_id, d.provider_id] + ([d.commitment_id] if level == "commitment" else [])
-    query = _scope(_aggregate(keys, d.due_month == month, now), store=store, provider=provider)
-    rows = session.execute(query).all()
-    stores, departments, commitments = _names(session)
+    keys = (["store_id"] if by_store else []) + ["provider_id"]
+    keys += ["commitment_id"] if level == "commitment" else []
+    rows = session.execute(_combined(keys, [month], now, store, provider, stores)).all()
     result = [
         _row(
             month,
-            stores[row.store_id],
-            departments[row.provider_id],
-            commitments[row.commitment_id] if level == "commitment" else None,
+            row.store_id_code if by_store else "",
+            row.provider_id_code,
+            row.commitment_id_code if level == "commitment" else None,
             row,
         )
         for row in rows
@@ -269,16 +414,11 @@ def trend(
     """Each department's scorecard for the `months` months ending with `month`, across the
     chosen store (or all stores: then `store` of each row is empty). One query."""
     wanted = previous_months(month, months)
-    d = Deliverable
-    query = _scope(
-        _aggregate([d.due_month, d.provider_id], d.due_month.in_(wanted), now),
-        store=store,
-        provider=provider,
-    )
-    rows = session.execute(query).all()
-    departments = dict(session.execute(select(Department.id, Department.code)).all())
+    rows = session.execute(
+        _combined(["due_month", "provider_id"], wanted, now, store, provider)
+    ).all()
     result = [
-        _row(row.due_month, store.code if store else "", departments[row.provider_id], None, row)
+        _row(row.due_month, store.code if store else "", row.provider_id_code, None, row)
         for row in rows
     ]
     result.sort(key=lambda r: (r.provider, r.month))
@@ -291,28 +431,51 @@ def return_reasons(
     month: str,
     store: Store | None = None,
     provider: Department | None = None,
+    by_store: bool = True,
 ) -> list[ReasonCount]:
     """Deliverables due in `month` returned at least once, counted by reason, per store and
-    provider. One query."""
+    provider (or per provider over the stores in scope, with `by_store=False`: `store` is then
+    None). One query: the decided ones from the roll-up, the others from the deliverables."""
     _month(month)
-    d, s = Deliverable, Submission
-    query = _scope(
-        select(d.store_id, d.provider_id, s.return_reason, func.count(func.distinct(d.id)))
-        .join(s, s.deliverable_id == d.id)
-        .where(d.due_month == month, s.return_reason.is_not(None))
-        .group_by(d.store_id, d.provider_id, s.return_reason),
+    s, d = ScoreMonth, Deliverable
+    keys = (["store_id"] if by_store else []) + ["provider_id"]
+    columns = list(REASON_COLUMNS.values())
+    decided = _scope(
+        select(*(getattr(s, k) for k in keys), *(func.sum(getattr(s, c)).label(c) for c in columns))
+        .where(s.due_month == month)
+        .group_by(*(getattr(s, k) for k in keys)),
+        s,
         store=store,
         provider=provider,
     )
-    rows = session.execute(query).all()
-    stores = dict(session.execute(select(Store.id, Store.code)).all())
-    departments = dict(session.execute(select(Department.id, Department.code)).all())
+    live = _scope(
+        select(
+            *(getattr(d, k) for k in keys),
+            *(
+                _count_if(_measure("returned", None, reason=reason)).label(column)
+                for reason, column in REASON_COLUMNS.items()
+            ),
+        )
+        .where(is_live(), d.due_month == month, d.return_count > 0)
+        .group_by(*(getattr(d, k) for k in keys)),
+        d,
+        store=store,
+        provider=provider,
+    )
+    rows = session.execute(_named(union_all(decided, live).subquery(), keys, columns)).all()
     result = [
-        ReasonCount(stores[store_id], departments[provider_id], reason, count)
-        for store_id, provider_id, reason, count in rows
+        ReasonCount(
+            row.store_id_code if by_store else None,
+            row.provider_id_code,
+            reason,
+            int(getattr(row, column)),
+        )
+        for row in rows
+        for reason, column in REASON_COLUMNS.items()
+        if getattr(row, column)
     ]
     order = {r: i for i, r in enumerate(RETURN_REASONS)}
-    result.sort(key=lambda r: (r.store, r.provider, order.get(r.reason, 99), r.reason))
+    result.sort(key=lambda r: (r.store or "", r.provider, order[r.reason]))
     return result
 
 
@@ -325,7 +488,7 @@ def amounts_at_risk(
     provider: Department | None = None,
 ) -> list[RiskBucket]:
     """Open overdue deliverables due in `month`, by days overdue at `now`: count and amount.
-    One query."""
+    One query, over what is still owed only."""
     _month(month)
     d = Deliverable
     columns = []
@@ -333,7 +496,12 @@ def amounts_at_risk(
         condition = _measure("at_risk", now, bucket=label)
         columns.append(_count_if(condition))
         columns.append(func.coalesce(func.sum(case((condition, d.amount), else_=None)), 0))
-    query = _scope(select(*columns).where(d.due_month == month), store=store, provider=provider)
+    query = _scope(
+        select(*columns).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_month == month),
+        d,
+        store=store,
+        provider=provider,
+    )
     values = session.execute(query).one()
     return [
         RiskBucket(
@@ -366,7 +534,7 @@ def deliverables_behind(
     d = Deliverable
     query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
     query = query.where(d.due_month == _month(month)) if month else query
-    query = _scope(query, store=store, provider=provider)
+    query = _scope(query, d, store=store, provider=provider)
     if commitment is not None:
         query = query.where(d.commitment_id == commitment.id)
     query = query.order_by(d.due_at, d.id).limit(limit)

@@ -3,7 +3,9 @@ deliverables behind each number, and the same table as CSV and Excel."""
 
 import csv
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +25,9 @@ from tracker.scorecards import service
 from tracker.scorecards.forms import ScopeForm
 
 bp = Blueprint("scorecards", __name__, url_prefix="/scorecards")
+
+# Across all stores the page lists this many stores at a time (the exports hold them all).
+STORES_PER_PAGE = 20
 
 MEASURE_LABELS = {
     "due": _l("Due that month"),
@@ -66,11 +71,25 @@ class Scope:
     provider: Department | None
     form: ScopeForm
     departments: dict[str, Department]
+    deliverables_url: str
+    stores: list[Store]  # the stores this person may pick
+    _starts: dict = field(default_factory=dict)
 
     def args(self, **more) -> dict:
         """Query arguments for links that keep this scope."""
         args = {"month": self.month, "store": self.store.code if self.store else ""}
         return args | {k: v for k, v in more.items() if v is not None}
+
+    def link(self, measure: str, store: str, provider: str, month=None, **more) -> str:
+        """The address of the deliverables behind one number. Built here rather than by the
+        router for each, from a start kept per row: a page holds about a thousand of them."""
+        key = (month or self.month, store, provider)
+        start = self._starts.get(key)
+        if start is None:
+            where = urlencode({"month": key[0], "store": store, "provider": provider})
+            start = self._starts[key] = f"{self.deliverables_url}?{where}&measure="
+        more = {k: v for k, v in more.items() if v is not None}
+        return start + quote_plus(measure) + (f"&{urlencode(more)}" if more else "")
 
 
 def percent(rate: float | None) -> float | None:
@@ -108,51 +127,83 @@ def _scope() -> Scope:
             abort(403)
         store, provider = person.store, person.department
     form.store.data = store.code if store else ""
-    return Scope(month, store, provider, form, departments)
+    visible = stores if person.sees_all_stores else [person.store]
+    return Scope(month, store, provider, form, departments, url_for(".deliverables"), visible)
 
 
-def _table(scope: Scope, now) -> list[dict]:
-    """The department rows of the month, as the page and the exports show them."""
-    lang = current_user.language
-    rows = []
-    for row in service.scorecard(
+def _scores(
+    scope: Scope, now, *, by_store: bool = True, stores: list[Store] | None = None
+) -> list[service.ScoreRow]:
+    """The department rows of the month, per store (or added up over the stores in scope, or
+    only for some stores)."""
+    return service.scorecard(
         db.session,
         month=scope.month,
         now=now,
         store=scope.store,
         level="department",
         provider=scope.provider,
-    ):
-        department = scope.departments[row.provider]
-        rows.append(
-            {
-                "month": row.month,
-                "store": row.store,
-                "provider": row.provider,
-                "department": department.name(lang),
-                "due": row.due,
-                "on_time": row.on_time,
-                "late": row.late,
-                "open_overdue": row.open_overdue,
-                "waived": row.waived,
-                "accepted": row.accepted,
-                "first_pass": row.first_pass,
-                "on_time_pct": percent(row.on_time_rate),
-                "first_pass_pct": percent(row.first_pass_rate),
-                "mean_lateness_hours": row.mean_lateness_hours,
-            }
-        )
-    return rows
+        by_store=by_store,
+        stores=stores,
+    )
+
+
+def _shown(scope: Scope, scores: list[service.ScoreRow]) -> list[dict]:
+    """Score rows as the page and the exports show them."""
+    lang = current_user.language
+    return [
+        {
+            "month": row.month,
+            "store": row.store,
+            "provider": row.provider,
+            "department": scope.departments[row.provider].name(lang),
+            "due": row.due,
+            "on_time": row.on_time,
+            "late": row.late,
+            "open_overdue": row.open_overdue,
+            "waived": row.waived,
+            "accepted": row.accepted,
+            "first_pass": row.first_pass,
+            "on_time_pct": percent(row.on_time_rate),
+            "first_pass_pct": percent(row.first_pass_rate),
+            "mean_lateness_hours": row.mean_lateness_hours,
+        }
+        for row in scores
+    ]
+
+
+def _page_of_stores(stores: list[Store]) -> tuple[list[Store], dict]:
+    """One page of stores (`?page=`, STORES_PER_PAGE stores a page, by code) and what the pager
+    shows. A page number that is not one, or past the end, shows the nearest page."""
+    pages = max(1, math.ceil(len(stores) / STORES_PER_PAGE))
+    number = request.args.get("page", type=int) or 1
+    number = min(max(number, 1), pages)
+    shown = stores[(number - 1) * STORES_PER_PAGE : number * STORES_PER_PAGE]
+    pager = {
+        "page": number,
+        "pages": pages,
+        "stores": len(stores),
+        "first": (number - 1) * STORES_PER_PAGE + 1,
+        "last": min(number * STORES_PER_PAGE, len(stores)),
+    }
+    return shown, pager
 
 
 @bp.get("")
 @login_required
 def index():
-    """Department x month: rates, trend, return reasons and amounts at risk."""
+    """Department x month: rates, trend, return reasons and amounts at risk. Across all stores
+    the departments come first, added up, then the stores a page at a time."""
     scope = _scope()
     now = clock.now()
     lang = current_user.language
-    rows = _table(scope, now)
+    totals, pager = None, None
+    if scope.store is None:
+        totals = _shown(scope, _scores(scope, now, by_store=False))
+        stores, pager = _page_of_stores(scope.stores)
+        rows = _shown(scope, _scores(scope, now, stores=stores))
+    else:
+        rows = _shown(scope, _scores(scope, now))
     trend_rows = service.trend(
         db.session, month=scope.month, now=now, store=scope.store, provider=scope.provider
     )
@@ -170,21 +221,22 @@ def index():
                     percent(by_month[m].on_time_rate) if m in by_month else None for m in months
                 ],
                 "links": [
-                    url_for(
-                        ".deliverables", **scope.args(month=m, provider=code, measure="decided")
-                    )
-                    for m in months
+                    scope.link("decided", scope.args()["store"], code, month=m) for m in months
                 ],
             }
             for code, by_month in sorted(trend.items())
         ],
     }
     reasons = service.return_reasons(
-        db.session, month=scope.month, store=scope.store, provider=scope.provider
+        db.session,
+        month=scope.month,
+        store=scope.store,
+        provider=scope.provider,
+        by_store=scope.store is not None,
     )
     reason_table: dict[tuple[str, str], dict[str, int]] = {}
     for r in reasons:
-        reason_table.setdefault((r.store, r.provider), {})[r.reason] = r.count
+        reason_table.setdefault((r.store or "", r.provider), {})[r.reason] = r.count
     at_risk = service.amounts_at_risk(
         db.session, month=scope.month, now=now, store=scope.store, provider=scope.provider
     )
@@ -192,6 +244,9 @@ def index():
         "scorecards/index.html",
         scope=scope,
         rows=rows,
+        totals=totals,
+        pager=pager,
+        link=scope.link,
         labels=dict(COLUMNS),
         months=months,
         trend=trend,
@@ -249,7 +304,7 @@ def deliverables():
 
 
 def _export_rows(scope: Scope, now) -> tuple[list[str], list[list]]:
-    rows = _table(scope, now)
+    rows = _shown(scope, _scores(scope, now))
     headers = [str(label) for _key, label in COLUMNS]
     return headers, [[row[key] for key, _label in COLUMNS] for row in rows]
 
