@@ -428,3 +428,81 @@ def test_no_english_is_left_on_a_scorecard_page_in_chinese(
     )
     assert "考核评分" in text
     assert sorted(m for m in english_messages("scorecards") if m in text) == []
+
+
+@pytest.fixture
+def many_stores(session, people, now, month):
+    """SH01 and 24 more stores (X01..X24), each with one sales-7 item due last month: one on
+    time in every store, and one late more in the even ones."""
+    year, mon = (int(x) for x in month.split("-"))
+    from datetime import datetime
+
+    stores = [get_store(session, "SH01")]
+    stores += [factories.create_store(session, now=now, code=f"X{i:02d}") for i in range(1, 25)]
+    for i, store in enumerate(stores):
+        due = datetime(year, mon, 10, 23, 59, 59, tzinfo=store.zone)
+        for hours in (-1, 3) if i % 2 == 0 else (-1,):
+            at = due + timedelta(hours=hours)
+            make(session, "sales-7", store, due_at=due, status="accepted", submitted_at=at)
+    session.commit()
+    return [s.code for s in stores]
+
+
+def _stores_on(html: str) -> list[str]:
+    table = re.search(r'<table [^>]*id="stores">(.*?)</table>', html, re.S)
+    return re.findall(r'<tr data-store="([^"]+)" data-provider="sales">', table.group(1))
+
+
+def test_across_all_stores_the_departments_are_added_up(client, auth, many_stores, month):
+    auth.login("finance.lead@sh01.test")
+    html = client.get(f"/scorecards?month={month}").get_data(as_text=True)
+    totals = 'data-store="" data-provider="sales"'
+    # 25 on time and 13 late (SH01 and every second store): 38 due.
+    assert _cell(html, totals, "due") == "38"
+    assert _cell(html, totals, "on_time") == "25"
+    assert _cell(html, totals, "late") == "13"
+    assert _cell(html, totals, "on_time_pct") == f"{round(25 / 38 * 100, 1)}%"
+    late = [href for href, text in Page(html).links if text == "13"]
+    assert late and parse_qs(urlsplit(late[0]).query, keep_blank_values=True)["store"] == [""]
+    assert len(Page(client.get(late[0]).get_data(as_text=True)).ids) == 13
+
+
+def test_across_all_stores_the_stores_come_twenty_a_page(client, auth, many_stores, month):
+    auth.login("finance.lead@sh01.test")
+    first = client.get(f"/scorecards?month={month}").get_data(as_text=True)
+    assert _stores_on(first) == sorted(many_stores)[:20]
+    assert "Stores 1–20 of 25 (page 1 of 2)" in first
+    following = [href for href, _text in Page(first).links if "page=2" in href]
+    assert following, "no link to the next page"
+    second = client.get(following[0]).get_data(as_text=True)
+    assert _stores_on(second) == sorted(many_stores)[20:]
+    assert "Stores 21–25 of 25 (page 2 of 2)" in second
+    mark = f'data-store="{sorted(many_stores)[20]}" data-provider="sales"'
+    assert _cell(second, mark, "due", "stores") in ("1", "2")
+    # A page past the end, or not a number, shows the nearest page.
+    assert (
+        _stores_on(client.get(f"/scorecards?month={month}&page=9").get_data(as_text=True))
+        == (sorted(many_stores)[20:])
+    )
+    assert (
+        _stores_on(client.get(f"/scorecards?month={month}&page=x").get_data(as_text=True))
+        == (sorted(many_stores)[:20])
+    )
+
+
+def test_the_all_stores_page_runs_the_same_queries_for_two_stores_or_twenty_five(
+    client, auth, people, history, month, session, now
+):
+    auth.login("finance.lead@sh01.test")
+    path = f"/scorecards?month={month}"
+    before = _queries_for(client, path)
+    year, mon = (int(x) for x in month.split("-"))
+    from datetime import datetime
+
+    for i in range(23):
+        store = factories.create_store(session, now=now, code=f"Y{i:02d}")
+        due = datetime(year, mon, 12, 12, tzinfo=store.zone)
+        make(session, "loans-1", store, due_at=due, status="accepted", submitted_at=due)
+        make(session, "sales-1", store, due_at=due, returns=["unsigned"], status="returned")
+    session.commit()
+    assert _queries_for(client, path) == before
