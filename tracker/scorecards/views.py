@@ -80,16 +80,22 @@ class Scope:
         args = {"month": self.month, "store": self.store.code if self.store else ""}
         return args | {k: v for k, v in more.items() if v is not None}
 
-    def link(self, measure: str, store: str, provider: str, month=None, **more) -> str:
-        """The address of the deliverables behind one number. Built here rather than by the
-        router for each, from a start kept per row: a page holds about a thousand of them."""
+    def start(self, store: str, provider: str, month=None) -> str:
+        """The address of the deliverables behind a row's numbers, up to the measure's name
+        (kept per row: a page holds about a thousand links, too many to build each by the
+        router)."""
         key = (month or self.month, store, provider)
         start = self._starts.get(key)
         if start is None:
             where = urlencode({"month": key[0], "store": store, "provider": provider})
             start = self._starts[key] = f"{self.deliverables_url}?{where}&measure="
+        return start
+
+    def link(self, measure: str, store: str, provider: str, month=None, **more) -> str:
+        """The address of the deliverables behind one number."""
         more = {k: v for k, v in more.items() if v is not None}
-        return start + quote_plus(measure) + (f"&{urlencode(more)}" if more else "")
+        tail = f"&{urlencode(more)}" if more else ""
+        return self.start(store, provider, month) + quote_plus(measure) + tail
 
 
 def percent(rate: float | None) -> float | None:
@@ -247,6 +253,7 @@ def index():
         totals=totals,
         pager=pager,
         link=scope.link,
+        start=scope.start,
         labels=dict(COLUMNS),
         months=months,
         trend=trend,
