@@ -222,3 +222,15 @@ def test_recurring_count_gives_the_next_due_times_in_order(runner, store):
         "2027-01-01T12:00:00+08:00",  # 2027 not published yet: weekends only
     ]
     assert [r["from"] for r in rows] == ["2026-09-02T00:00:00+08:00"] * 4
+
+
+def test_an_event_before_the_trigger_time_owes_nothing(runner, store):
+    # sales-6 is presented only for deliveries at or after 17:00 (local): as recording the event
+    # creates no deliverable before then, `tracker due` gives none either.
+    starts = ["2026-11-16T16:59:59+08:00", "2026-11-16T17:00:00+08:00"]
+    rows = _due(runner, "sales-6", starts)
+    assert rows[0] == {"from": starts[0], "due": None, "note": "not triggered before 17:00"}
+    assert rows[1]["due"] == "2026-11-16T23:59:59+08:00"
+    text = runner.invoke(args=["tracker", "due", "--commitment", "sales-6", "--store", "SH01",
+                               "--from", starts[0]])  # fmt: skip
+    assert text.exit_code == 0 and "not triggered before 17:00" in text.output

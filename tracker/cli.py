@@ -245,6 +245,10 @@ def due(code, store_code, starts, count):
                         "due": occurrence.due.astimezone(store.zone).isoformat(),
                     }
                 )
+        elif not commitment.current.triggered_at(at.astimezone(store.zone).time()):
+            # An event before the trigger time (sales-6: deliveries after 17:00) owes nothing.
+            after = commitment.current.trigger_after.strftime("%H:%M")
+            rows.append({"from": start, "due": None, "note": f"not triggered before {after}"})
         else:
             compute = request_due if commitment.kind == "request" else event_due
             rows.append(
@@ -255,7 +259,8 @@ def due(code, store_code, starts, count):
                     .isoformat(),
                 }
             )
-    return rows, table(rows, list(rows[0]) if rows else ["from", "due"])
+    columns = ["from", "occurrence", "due", "note"]
+    return rows, table(rows, [c for c in columns if any(c in r for r in rows)] or ["from", "due"])
 
 
 calendar_cli = AppGroup("calendar", help="A store's working calendar.")

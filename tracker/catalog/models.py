@@ -80,6 +80,10 @@ class CommitmentVersion(db.Model):
         """The title in that language."""
         return self.title_zh if lang == "zh" else self.title_en
 
+    def triggered_at(self, local_time: time) -> bool:
+        """Whether an event at this local time of day calls for a deliverable."""
+        return self.trigger_after is None or local_time >= self.trigger_after
+
     def rule(self, kind: str) -> Rule:
         """The deadline rule of this version; checklist points are due by the event day's end."""
         return Rule(

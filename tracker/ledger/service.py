@@ -184,7 +184,7 @@ def record_event(
     created = []
     for commitment in commitments:
         version = commitment.current
-        if version.trigger_after is not None and local_time < version.trigger_after:
+        if not version.triggered_at(local_time):
             continue
         due_at = event_due(version.rule(commitment.kind), occurred_at, store.zone, calendar)
         deliverable = _new_deliverable(
