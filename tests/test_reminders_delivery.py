@@ -267,6 +267,14 @@ def test_refused_mail_is_retried_with_back_off_then_kept_as_failed_for_administr
     out = app.test_cli_runner().invoke(args=["tracker", "outbox", "--failed", "--json"])
     listed = json.loads(out.output)
     assert {row["id"] for row in listed} == {m.id for m in messages}
+    counts = app.test_cli_runner().invoke(args=["tracker", "outbox", "--json"])
+    assert json.loads(counts.output) == {
+        "pending": 0,
+        "sent": 0,
+        "failed": len(messages),
+        "cancelled": 0,
+        "items_waiting": 0,
+    }
     assert jobs.deliver(MONDAY_9 + timedelta(hours=5), worker="w").sent == 0  # kept, not sent
 
     smtp.handler.refuse = False
@@ -278,6 +286,8 @@ def test_refused_mail_is_retried_with_back_off_then_kept_as_failed_for_administr
     assert jobs.deliver(wt.next_open(clock.now()), worker="w").sent == 1
     (got,) = smtp.handler.taken()
     assert got.message_id == target.message_id
+    counts = json.loads(app.test_cli_runner().invoke(args=["tracker", "outbox", "--json"]).output)
+    assert (counts["sent"], counts["failed"]) == (1, len(messages) - 1)
 
 
 @pytest.mark.parametrize("closing", ["submitted", "waived", "retired"])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +23,7 @@ from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Person, Store
 from tracker.reminders import digest, transport
-from tracker.reminders.models import OutboxItem, OutboxMessage
+from tracker.reminders.models import MESSAGE_STATUSES, OutboxItem, OutboxMessage
 from tracker.reminders.policy import WorkingTime, policy_of, stages
 
 # How far ahead a "before" reminder can reach (working days before, across long holidays).
@@ -824,10 +824,13 @@ def retry_failed(session: Session, message_id: int, now: datetime) -> OutboxMess
 
 def outbox_counts(session: Session) -> dict[str, int]:
     """How many messages are in each state."""
-    counts = {s: 0 for s in ("pending", "sent", "failed", "cancelled")}
-    for status in session.scalars(select(OutboxMessage.status)):
-        counts[status] += 1
-    counts["items_waiting"] = len(
-        session.scalars(select(OutboxItem.id).where(and_(OutboxItem.status == "pending"))).all()
+    counts = {s: 0 for s in MESSAGE_STATUSES}
+    counts.update(
+        session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    counts["items_waiting"] = session.scalar(
+        select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
     )
     return counts

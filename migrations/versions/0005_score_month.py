@@ -1,7 +1,7 @@
 """scorecards' monthly roll-up of decided deliverables
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 Creates `score_month` and fills it from the deliverables already accepted or waived (the same
 counts as `tracker.scorecards.service.rebuild_rollup`, written out here so that the migration
@@ -11,8 +11,8 @@ does not change when the code does), and a partial index for the scorecards' liv
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
