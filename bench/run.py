@@ -42,6 +42,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import undefer
 
 from bench.common import (
     DEFAULT_NOW,
@@ -397,9 +398,15 @@ def delivery_figures(url: str, count: int, now: datetime, smtp: SinkServer) -> d
         started = time.perf_counter()
         report = jobs.deliver(now, worker="bench")
         delivered = time.perf_counter() - started
-        messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        messages = db.session.scalars(
+            select(OutboxMessage).options(undefer(OutboxMessage.raw)).order_by(OutboxMessage.id)
+        ).all()
+        # The very bytes delivery sent (built when composed); older rows: built the same way.
         payloads = [
-            (m.to_address, build(m, "tracker@localhost", None).message().as_bytes(linesep="\r\n"))
+            (
+                m.to_address,
+                m.raw or build(m, "tracker@localhost", None).message().as_bytes(linesep="\r\n"),
+            )
             for m in messages
         ]
         db.session.remove()
