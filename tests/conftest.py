@@ -157,3 +157,14 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) in the test process, keeping what it receives."""
+    from tests.reminders_smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()

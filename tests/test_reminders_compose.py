@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, event, func, select, update
 
-from tests.reminders_smtp import SMTPServer, app_config, events, small_store
+from tests.pages import counted_queries
+from tests.reminders_smtp import app_config, events, small_store
 from tracker import create_app
 from tracker.extensions import db
 from tracker.ledger import service as ledger
@@ -34,14 +35,6 @@ ALL_EVENTS = (
     "deal_settlement",
     "registration_done",
 )
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @contextmanager
@@ -263,7 +256,7 @@ def test_composing_in_chunks_of_people_gives_the_same_digests(app, smtp):
     ).all()
     assert cancelled and all(k.startswith(f"d{closed.id}:") for k in cancelled)
     for size in (1, 2, 3):
-        with counting() as statements:
+        with counted_queries() as statements:
             composed, got = compose_again(size)
         assert composed == whole
         assert got == expected
@@ -305,20 +298,6 @@ def test_a_chunk_that_loses_an_item_to_another_process_keeps_the_other_digests(a
 # --- statements ---
 
 
-@contextmanager
-def counting():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_the_statements_of_writing_and_composing_do_not_grow_with_the_items(app, smtp):
     store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
     figures = []
@@ -328,9 +307,9 @@ def test_the_statements_of_writing_and_composing_do_not_grow_with_the_items(app,
         db.session.commit()
         for n in range(rounds if not figures else rounds - 1):
             events(db.session, store, EVENTS_AT + timedelta(minutes=len(figures) + n), ALL_EVENTS)
-        with counting() as writing:
+        with counted_queries() as writing:
             written = jobs.write_reminders(MONDAY_9)
-        with counting() as composing:
+        with counted_queries() as composing:
             composed = jobs.compose(MONDAY_9)
         items = db.session.scalar(select(func.count()).select_from(OutboxItem))
         figures.append((written, items, composed, len(writing), len(composing)))

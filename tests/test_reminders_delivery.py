@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from tests.reminders_smtp import (
     ROOT,
-    SMTPServer,
     app_config,
     events,
     parse_items,
@@ -34,14 +33,6 @@ from tracker.reminders.transport import mail_settings
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = datetime(2026, 10, 12, 9, tzinfo=TZ).astimezone(UTC)  # a working Monday morning
 EVENTS_AT = datetime(2026, 10, 8, 10, tzinfo=TZ).astimezone(UTC)  # the Thursday before
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.reminders_smtp import SMTPServer, parse_items
+from tests.reminders_smtp import parse_items
 from tracker import create_app
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog import service as catalog
@@ -59,14 +59,6 @@ EVENTS = [  # (local time, event type, reference)
     (datetime(2026, 10, 8, 13, tzinfo=TZ), "registration_done", "R-1"),
     (datetime(2026, 10, 20, 13, tzinfo=TZ), "vehicle_picked_up", "U-1"),
 ]
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

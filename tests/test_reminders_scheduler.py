@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from tests.reminders_smtp import (
     ROOT,
-    SMTPServer,
     app_config,
     events,
     parse_items,
@@ -38,14 +37,6 @@ MONDAY_9 = datetime(2026, 10, 12, 9, tzinfo=TZ).astimezone(UTC)
 EVENTS_AT = datetime(2026, 10, 8, 10, tzinfo=TZ).astimezone(UTC)
 FAST = ["--poll", "1", "--lease", "3", "--sweep-every", "3600", "--deliver-every", "3600",
         "--recurring-every", "3600"]  # fmt: skip
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

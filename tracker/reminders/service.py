@@ -81,32 +81,23 @@ def summary_key(store_id: int, department_id: int, day, person_id: int) -> str:
     return f"s{store_id}:{department_id}:summary:{day.isoformat()}:p{person_id}"
 
 
-def _live_deliverables(session: Session, *clauses):
-    return session.scalars(
-        select(Deliverable)
-        .join(Commitment, Commitment.id == Deliverable.commitment_id)
-        .where(
-            Deliverable.status.in_(OPEN_STATUSES),
-            Commitment.retired_at.is_(None),
-            *clauses,
-        )
+def _live(query, *clauses):
+    """`query` narrowed to the deliverables still owed (open, commitment not retired)."""
+    return (
+        query.join(Commitment, Commitment.id == Deliverable.commitment_id)
+        .where(Deliverable.status.in_(OPEN_STATUSES), Commitment.retired_at.is_(None), *clauses)
         .order_by(Deliverable.id)
-    ).all()
+    )
+
+
+def _live_deliverables(session: Session, *clauses):
+    return session.scalars(_live(select(Deliverable), *clauses)).all()
 
 
 def _live_rows(session: Session, columns, *clauses):
-    """The columns of the deliverables still owed (open, commitment not retired), as plain rows
-    (no ORM objects: a pass may look at tens of thousands)."""
-    return session.execute(
-        select(*columns)
-        .join(Commitment, Commitment.id == Deliverable.commitment_id)
-        .where(
-            Deliverable.status.in_(OPEN_STATUSES),
-            Commitment.retired_at.is_(None),
-            *clauses,
-        )
-        .order_by(Deliverable.id)
-    ).all()
+    """The columns of the deliverables still owed, as plain rows (no ORM objects: a pass may
+    look at tens of thousands)."""
+    return session.execute(_live(select(*columns), *clauses)).all()
 
 
 def _policies(session: Session, version_ids) -> dict[int, dict]:
