@@ -837,6 +837,11 @@ def main(argv=None) -> None:
         if "scorecard" in only:
             log("scorecard")
             result["scorecard"] = scorecard_figures(url, args.month, now, 10 if quick else 20)
+            if quick:
+                # At 11,000 rows the SQL takes about a millisecond: the page is all rendering,
+                # and "3 x SQL + floor" says nothing. The target is set at 1,000,000 rows.
+                result["scorecard"]["met"] = None
+                result["scorecard"]["reason"] = "judged at full size only (bare SQL ~1 ms here)"
         if "web" in only:
             result["web"] = web_figures(
                 url, clients=4, per_client=50 if quick else 400, seconds=5 if quick else 20
