@@ -1,6 +1,8 @@
 """What the generator and the benchmark share: an app on a given database, fresh databases."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,9 +15,16 @@ DEFAULT_NOW = "2026-11-18T10:30:00+08:00"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def scratch_folder(prefix: str = "bench-instance-") -> str:
+    """A temporary folder removed when this process ends."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def make_app(url: str, *, mail_url: str | None = None, instance: str | None = None):
     """The real app on `url`, configured explicitly (no instance/config.py, no environment)."""
-    instance = instance or tempfile.mkdtemp(prefix="bench-instance-")
+    instance = instance or scratch_folder()
     return create_app(
         {
             "SECRET_KEY": "bench-secret-not-for-production",

@@ -33,7 +33,6 @@ import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -51,6 +50,7 @@ from bench.common import (
     is_sqlite,
     make_app,
     recreate_database,
+    scratch_folder,
     sibling_url,
 )
 from bench.generate import PASSWORD, email_for, generate
@@ -648,7 +648,7 @@ def load(browsers, work, seconds: float) -> tuple[list[float], int, int]:
 
 def web_figures(url: str, clients: int, per_client: int, seconds: float) -> dict:
     port = free_port()
-    instance = tempfile.mkdtemp(prefix="bench-web-")
+    instance = scratch_folder("bench-web-")
     env = dict(
         os.environ,
         TRACKER_DATABASE_URL=url,
