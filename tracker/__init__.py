@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tracker import config
+from tracker import config, files
 from tracker.extensions import csrf, db, login, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    os.makedirs(app.instance_path, exist_ok=True)
+    files.private_folder(app.instance_path)
     app.config.from_mapping(config.defaults(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("REMEMBER_COOKIE_SECURE") or secure
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
 
+    files.protect_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     _init_mail(app)
@@ -105,8 +106,7 @@ def _instance_secret(instance_path: str) -> str:
     """A secret key kept in instance/secret_key, made once, so sessions survive a restart."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        files.write_private(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 

@@ -25,6 +25,7 @@ from flask_mailman.backends.console import EmailBackend as ConsoleEmailBackend
 from flask_mailman.backends.smtp import EmailBackend as SMTPEmailBackend
 from flask_mailman.message import sanitize_address
 
+from tracker import files
 from tracker.errors import N_, BadInput
 
 TRUE = ("1", "true", "yes", "on")
@@ -67,7 +68,7 @@ class EmlFileEmailBackend(ConsoleEmailBackend):
         kwargs["stream"] = None
         super().__init__(*args, **kwargs)
         self.folder = Path(file_path or self.mailman.file_path).resolve()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        files.private_folder(self.folder)
 
     def open(self):
         return False
@@ -80,7 +81,7 @@ class EmlFileEmailBackend(ConsoleEmailBackend):
         name = re.sub(r"[^A-Za-z0-9._-]", "_", message_id or str(id(raw)))
         path = self.folder / f"{name.strip('_')}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(raw)
+        files.write_private(tmp, raw)
         os.replace(tmp, path)
 
     def send_messages(self, email_messages):
