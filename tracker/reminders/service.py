@@ -769,12 +769,6 @@ def record_failure(
     session.flush()
 
 
-def release(session: Session, message: OutboxMessage) -> None:
-    """Give a claimed message back untried (e.g. the connection broke before its turn)."""
-    message.claimed_by = message.claimed_until = None
-    session.flush()
-
-
 # --- for administrators ---
 
 
