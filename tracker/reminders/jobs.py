@@ -151,6 +151,9 @@ def compose(now: datetime) -> int:
     return composed
 
 
+# --- delivery: claim a batch, send its messages, record each one ---
+
+
 def _per_message_refusal(exc: Exception) -> bool:
     """The server answered and refused this message (the next one may go through)."""
     return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException) and not (
