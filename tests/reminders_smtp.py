@@ -1,6 +1,7 @@
 """A real SMTP server for the reminder tests: aiosmtpd on 127.0.0.1 at a free port, in the test
 process, keeping every message it accepts (parsed) in arrival order."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -31,20 +32,60 @@ class Received:
     data: bytes = b""  # the message exactly as it came over the wire
 
 
+@dataclass
+class Hold:
+    """The answer to one message's DATA, held (`hold`): `held` is set once that message has
+    arrived (the sender is then waiting for the answer), and the answer goes when `release` is
+    set. With `keep`, the server has taken the message (kept with the others) though the
+    sender never hears so; without, it has not."""
+
+    nth: int
+    keep: bool
+    held: threading.Event
+    release: threading.Event
+
+
 class Handler:
-    """Accepts (or, when told, refuses) every message; `block` holds a delivery until released."""
+    """Accepts (or, when told, refuses) every message; `hold` holds the answer to one."""
 
     def __init__(self):
         self.messages: list[Received] = []
         self.refuse = False
         self.lock = threading.Lock()
         self.on_data = None  # called with the envelope when a message arrives, before the OK
+        self.arrived = 0  # messages whose DATA came in, accepted or not
+        self.holding: Hold | None = None
+
+    def hold(self, nth: int, *, keep: bool) -> Hold:
+        """Hold the answer to the nth message arriving from now on (1 = the next one)."""
+        with self.lock:
+            self.holding = Hold(self.arrived + nth, keep, threading.Event(), threading.Event())
+            return self.holding
+
+    def release(self) -> None:
+        """Let a held answer go (it is refused unless the message was kept)."""
+        if self.holding is not None:
+            self.holding.release.set()
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.arrived += 1
+            hold = self.holding if self.holding and self.holding.nth == self.arrived else None
         if self.on_data is not None:
             self.on_data(envelope)
+        if hold is not None:
+            if hold.keep:
+                self._keep(envelope)
+            hold.held.set()
+            while not hold.release.is_set():  # the answer waits; the server's loop does not
+                await asyncio.sleep(0.01)
+            return "250 OK" if hold.keep else "451 4.3.0 held by the test, not taken"
         if self.refuse:
             return "550 5.7.1 refused by the test"
+        self._keep(envelope)
+        return "250 OK"
+
+    def _keep(self, envelope) -> None:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         text = msg.get_body(("plain",)).get_content()
         html = msg.get_body(("html",)).get_content()
@@ -62,7 +103,6 @@ class Handler:
                     data=envelope.original_content,
                 )
             )
-        return "250 OK"
 
     def taken(self) -> list[Received]:
         with self.lock:
@@ -92,6 +132,7 @@ class SMTPServer:
         self.controller.start()
 
     def stop(self) -> None:
+        self.handler.release()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None

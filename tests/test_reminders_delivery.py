@@ -129,12 +129,12 @@ def test_each_message_is_recorded_as_sent_before_the_next_one_is_handed_over(
 
     recorder = service.sent_recorder
 
-    def slow_recorder(connection, now):
-        record = recorder(connection, now)
+    def slow_recorder(connection, now, worker):
+        record = recorder(connection, now, worker)
 
         def slow(message_id):
             time.sleep(0.05)
-            record(message_id)
+            return record(message_id)
 
         return slow
 

@@ -15,12 +15,12 @@ from tests.reminders_smtp import parse_items
 from tracker import create_app
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog import service as catalog
-from tracker.catalog.service import DEFAULT_REMINDER_POLICY
 from tracker.extensions import db
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
 from tracker.reminders import jobs
+from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 9, 28, 0, 0, tzinfo=TZ).astimezone(UTC)

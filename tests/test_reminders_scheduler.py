@@ -2,11 +2,11 @@
 a real SMTP server in this process: killed mid-pass and started again it sends nothing twice and
 loses nothing; two side by side, one acts, and when it is killed the other takes over.
 
-To make the kill land mid-pass deterministically, the test-only variable
-TRACKER_TEST_PAUSE_DELIVERY makes delivery stop for good at a chosen point ("recorded:2": after
-the second message is sent and recorded; "sent:2": after the server accepted the second message
-but before it is recorded) and write TRACKER_TEST_PAUSE_FILE; the test waits for that file and
-then sends SIGKILL, so the process dies exactly there."""
+To make the kill land mid-pass deterministically, the test's SMTP server holds its answer to
+one message's DATA, so the delivering process waits there for good, and the test sends SIGKILL
+once that message has arrived: "recorded" holds the 3rd message without taking it (the 2nd was
+sent and, as every DATA waits for the record before it, recorded); "sent" holds the 2nd one
+and takes it (the server has it, the process dies before it can record it)."""
 
 import signal
 import subprocess
@@ -129,14 +129,12 @@ def all_sent():
 def test_a_scheduler_killed_mid_pass_and_started_again_sends_nothing_twice_and_loses_nothing(
     app, smtp, schedulers, database_url, tmp_path, point
 ):
-    marker = tmp_path / "paused"
     env = process_env(database_url, tmp_path, smtp.url, TRACKER_OUTBOX_CLAIM_SECONDS=2)
-    first = schedulers(
-        "first",
-        {**env, "TRACKER_TEST_PAUSE_DELIVERY": f"{point}:2", "TRACKER_TEST_PAUSE_FILE": marker},
-    )
-    wait_until(marker.exists)
-    first.kill()  # dies in the middle of the pass, at the chosen point
+    hold = smtp.handler.hold(3 if point == "recorded" else 2, keep=point == "sent")
+    first = schedulers("first", env)
+    assert hold.held.wait(30), first.text()
+    first.kill()  # dies in the middle of the pass, waiting for the server's answer
+    smtp.handler.release()
     before_restart = smtp.handler.taken()
     assert len(before_restart) == 2
     messages, _ = outbox()

@@ -13,16 +13,9 @@ from tracker.catalog import dealership
 from tracker.catalog.models import KINDS, Commitment, CommitmentVersion
 from tracker.errors import N_, BadInput, NotFound
 from tracker.org.models import Department, Person
+from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
 
 CATALOGS = {"dealership": Path(__file__).with_name("dealership.csv")}
-
-# Reminder policy every new commitment starts with (see tracker.reminders for its meaning).
-DEFAULT_REMINDER_POLICY = {
-    "before_working_days": 1,
-    "on_due": True,
-    "overdue_every_working_day": True,
-    "escalate_after_working_days": 3,
-}
 
 RULE_FIELDS = ("frequency", "day", "offset_days", "day_type", "at_time", "non_working")
 VERSION_FIELDS = (

@@ -7,9 +7,9 @@ the next message's DATA goes, so a crash loses at most the record of one message
 already accepted: that message is sent again under the same Message-ID, which the receiving
 side can recognise."""
 
+import logging
 import os
 import smtplib
-import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +28,8 @@ from tracker.ledger.service import ensure_recurring
 from tracker.reminders import service
 from tracker.reminders.models import OutboxMessage
 from tracker.reminders.transport import send_bytes
+
+log = logging.getLogger("tracker.reminders")
 
 # Messages claimed and checked in one transaction; sent over one connection.
 BATCH = 100
@@ -73,20 +75,35 @@ class PassReport:
         return asdict(self)
 
 
-def _retrying(step: Callable):
-    """Run one idempotent step in its own transaction; on a transient lock conflict between
-    processes (SQLite "database is locked", a PostgreSQL deadlock) roll back and run it again."""
-    for attempt in range(8):
+# A transient lock conflict between processes (SQLite "database is locked" or "busy", a
+# PostgreSQL deadlock) is tried again this many times, a little later each time.
+ATTEMPTS = 8
+
+
+def _again(attempt: Callable, roll_back: Callable[[], None] = lambda: None):
+    """Run `attempt` (one transaction); on a transient lock conflict between processes, roll
+    back and run it again, up to ATTEMPTS times."""
+    for n in range(ATTEMPTS):
         try:
-            result = step()
-            db.session.commit()
-            return result
+            return attempt()
         except OperationalError as exc:
-            db.session.rollback()
+            roll_back()
             text = str(exc).lower()
-            if attempt == 7 or not ("locked" in text or "deadlock" in text or "busy" in text):
+            transient = "locked" in text or "deadlock" in text or "busy" in text
+            if n == ATTEMPTS - 1 or not transient:
                 raise
-            time.sleep(0.1 * (attempt + 1))
+            time.sleep(0.1 * (n + 1))
+
+
+def _retrying(step: Callable):
+    """Run one idempotent step in its own session transaction, committed (`_again`)."""
+
+    def attempt():
+        result = step()
+        db.session.commit()
+        return result
+
+    return _again(attempt, db.session.rollback)
 
 
 def create_recurring(now: datetime) -> int:
@@ -134,27 +151,7 @@ def compose(now: datetime) -> int:
     return composed
 
 
-def _pause_hook() -> Callable[[str, int], None]:
-    """Test-only: TRACKER_TEST_PAUSE_DELIVERY="sent:N" (after the server accepted the N-th
-    message, before recording it) or "recorded:N" (after recording it) makes delivery stop
-    there for good, writing TRACKER_TEST_PAUSE_FILE first, so a test can kill the process at a
-    known point of a pass. Unset in real use."""
-    spec = os.environ.get("TRACKER_TEST_PAUSE_DELIVERY")
-    if not spec:
-        return lambda point, n: None
-    where, _, count = spec.partition(":")
-
-    def hook(point: str, n: int) -> None:
-        if point == where and n == int(count):
-            marker = os.environ.get("TRACKER_TEST_PAUSE_FILE")
-            if marker:
-                with open(marker, "w") as f:
-                    f.write(f"{point}:{n}\n")
-            print(f"delivery paused at {point}:{n}", file=sys.stderr, flush=True)
-            while True:
-                time.sleep(3600)
-
-    return hook
+# --- delivery: claim a batch, send its messages, record each one ---
 
 
 def _per_message_refusal(exc: Exception) -> bool:
@@ -238,19 +235,15 @@ def _records(engine):
         connection.close()
 
 
-def _recorded(connection, record: Callable[[int], None], message_id: int) -> None:
+def _recorded(connection, record: Callable[[int], bool], message_id: int) -> bool:
     """Record one message as sent, in its own small transaction (on PostgreSQL's autocommit
-    connection, the one statement's own)."""
-    for attempt in range(8):
-        try:
-            with connection.begin():
-                record(message_id)
-            return
-        except OperationalError as exc:
-            text = str(exc).lower()
-            if attempt == 7 or not ("locked" in text or "deadlock" in text or "busy" in text):
-                raise
-            time.sleep(0.1 * (attempt + 1))
+    connection, the one statement's own); False when this process no longer held its claim."""
+
+    def attempt() -> bool:
+        with connection.begin():
+            return record(message_id)
+
+    return _again(attempt)
 
 
 class _Recorder:
@@ -259,35 +252,39 @@ class _Recorder:
     TO) goes to the server, and that message's DATA waits until the record is committed
     (`settle`). So, as when recording in line, at most one message the server has taken is
     unrecorded at any moment; the thread only hides the record's time behind the server's
-    answers. `on_recorded` runs in the delivering thread once a record is committed."""
+    answers. A record is written only while this process (`worker`) holds the message's claim.
+    `on_recorded(message_id, recorded)` runs in the delivering thread once a record's
+    transaction is committed (`recorded` False: the claim had been taken over)."""
 
-    def __init__(self, engine, now: datetime, on_recorded: Callable[[], None]):
+    def __init__(
+        self, engine, now: datetime, worker: str, on_recorded: Callable[[int, bool], None]
+    ):
         self.engine = engine
         self.now = now
+        self.worker = worker
         self.on_recorded = on_recorded
         self._todo: SimpleQueue = SimpleQueue()  # message ids; None to stop
-        self._done: SimpleQueue = SimpleQueue()  # None when a record is committed, or its error
-        self._pending = False
+        self._done: SimpleQueue = SimpleQueue()  # each record's outcome (a bool), or its error
+        self._pending: int | None = None  # the message whose record is under way
 
     def _run(self) -> None:
         try:
             with _records(self.engine) as connection:
-                record = service.sent_recorder(connection, self.now)
-                self._done.put(None)  # ready
+                record = service.sent_recorder(connection, self.now, self.worker)
+                self._done.put(True)  # ready
                 while (message_id := self._todo.get()) is not None:
                     try:
-                        _recorded(connection, record, message_id)
+                        self._done.put(_recorded(connection, record, message_id))
                     except BaseException as exc:  # raised in the delivering thread
                         self._done.put(exc)
-                    else:
-                        self._done.put(None)
         except BaseException as exc:
             self._done.put(exc)
 
-    def _wait(self) -> None:
-        error = self._done.get()
-        if error is not None:
-            raise error
+    def _wait(self) -> bool:
+        outcome = self._done.get()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def __enter__(self):
         self._thread = threading.Thread(target=self._run, name="outbox-records", daemon=True)
@@ -303,14 +300,13 @@ class _Recorder:
         """Record this message as sent, in the background (after the one before it)."""
         self.settle()
         self._todo.put(message_id)
-        self._pending = True
+        self._pending = message_id
 
     def settle(self) -> None:
         """Wait until the record under way, if any, is committed (its error is raised here)."""
-        if self._pending:
-            self._pending = False
-            self._wait()
-            self.on_recorded()
+        if self._pending is not None:
+            message_id, self._pending = self._pending, None
+            self.on_recorded(message_id, self._wait())
 
     def __exit__(self, *exc_info):
         try:
@@ -338,6 +334,129 @@ def _close(connection) -> None:
         pass
 
 
+class _Sender:
+    """The mail connection of a delivery run: opened for the first message, kept for the next
+    ones, closed after a failure (the next message opens a new one) and at the end."""
+
+    def __init__(self, mail_from: str):
+        self.mail_from = mail_from
+        self.connection = None
+
+    def send(self, out: _Outgoing, before_data: Callable[[], None]) -> None:
+        """Hand one message's stored bytes to the server (`before_data` runs just before DATA)."""
+        if self.connection is None:
+            self.connection = mail.get_connection(fail_silently=False)
+            self.connection.open()
+        send_bytes(
+            self.connection,
+            out.raw,
+            mail_from=self.mail_from,
+            to=out.to_address,
+            message_id=out.message_id,
+            before_data=before_data,
+        )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            _close(self.connection)
+            self.connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
+@dataclass
+class _Batch:
+    """Claimed messages still to send, and when their claims were last set (real clock)."""
+
+    waiting: deque[_Outgoing]
+    claimed_at: datetime
+
+
+@dataclass
+class _Delivery:
+    """One delivery run's parts: claim a batch, send its messages, record each outcome."""
+
+    now: datetime
+    worker: str
+    lease_now: Callable[[], datetime]
+    conf: service.Settings
+    report: PassReport
+
+    def claim(self, ids: list[int]) -> _Batch:
+        """Claim and check these messages in one transaction (`_claim_and_check`)."""
+        claimed_at = self.lease_now()
+        outgoing, cancelled = _retrying(
+            lambda: _claim_and_check(ids, self.now, self.worker, self.lease_now, self.conf)
+        )
+        self.report.cancelled += cancelled
+        return _Batch(deque(outgoing), claimed_at)
+
+    def renew(self, batch: _Batch) -> None:
+        """Renew the claims on a slow batch's waiting messages before they can lapse; those
+        this process no longer holds are dropped from the batch."""
+        batch.claimed_at = at = self.lease_now()
+        ids = [o.id for o in batch.waiting]
+        held = set(
+            _retrying(
+                lambda: service.extend_claims(
+                    db.session, ids, self.worker, at, self.conf.claim_seconds
+                )
+            )
+        )
+        batch.waiting = deque(o for o in batch.waiting if o.id in held)
+
+    def send(self, batch: _Batch, sender: _Sender, recorder: _Recorder) -> bool:
+        """Send a batch's messages one by one, each recorded as sent (in the background) after
+        the server's OK and before the next one's DATA; False when the server is unreachable
+        (the rest of the batch is given back)."""
+        half_lease = timedelta(seconds=self.conf.claim_seconds / 2)
+        while batch.waiting:
+            if self.lease_now() >= batch.claimed_at + half_lease:
+                recorder.settle()
+                self.renew(batch)
+                continue
+            out = batch.waiting.popleft()
+            try:
+                sender.send(out, before_data=recorder.settle)
+            except Exception as exc:  # the server is down or refused: retry later
+                recorder.settle()
+                sender.close()
+                self.failed(out, exc)
+                if _per_message_refusal(exc):
+                    continue
+                rest = [o.id for o in batch.waiting]
+                _retrying(lambda r=rest: service.release_ids(db.session, r, self.worker))
+                return False
+            recorder.record(out.id)
+        return True
+
+    def failed(self, out: _Outgoing, exc: Exception) -> None:
+        """Record a failed attempt at one message (retried later, or given up on)."""
+        error = f"{type(exc).__name__}: {exc}"
+        self.report.failed_attempts += 1
+        self.report.given_up += _retrying(
+            lambda: _record_failure(out.id, self.now, error, self.conf)
+        )
+
+    def recorded(self, message_id: int, recorded: bool) -> None:
+        """A record's outcome (`_Recorder`): counted as sent, or refused because this process's
+        claim lapsed and another process took the message over (which then records it)."""
+        if recorded:
+            self.report.sent += 1
+        else:
+            log.warning(
+                "outbox message %s was sent after its claim lapsed and another process took "
+                "it over: its record is left to that process (the server may get it twice, "
+                "under the same Message-ID)",
+                message_id,
+            )
+
+
 def deliver(
     now: datetime,
     *,
@@ -354,84 +473,20 @@ def deliver(
     `_Recorder`) and before the next message's DATA, so a crash re-sends at most the one
     message whose OK was not yet recorded."""
     report = report or PassReport(now=now.isoformat())
-    conf = settings()
-    hook = _pause_hook()
-    session = db.session
-    ids = _retrying(lambda: service.deliverable_message_ids(session, now, lease_now()))
+    run = _Delivery(now, worker, lease_now, settings(), report)
+    ids = _retrying(lambda: service.deliverable_message_ids(db.session, now, lease_now()))
     if not ids:
         return report
-    connection = None
-    sent = 0
-
-    def recorded() -> None:
-        report.sent += 1
-        hook("recorded", sent)
-
-    try:
-        with _Recorder(db.engine, now, recorded) as recorder:
-            for start in range(0, len(ids), BATCH):
-                chunk = ids[start : start + BATCH]
-                # Every record is committed before the next claim (whose commit waits for the
-                # disk, which makes the records before it durable too).
-                recorder.settle()
-                claimed_at = lease_now()
-                outgoing, cancelled = _retrying(
-                    lambda c=chunk: _claim_and_check(c, now, worker, lease_now, conf)
-                )
-                report.cancelled += cancelled
-                waiting = deque(outgoing)
-                while waiting:
-                    if lease_now() >= claimed_at + timedelta(seconds=conf.claim_seconds / 2):
-                        # A slow batch: renew the claims before they can lapse.
-                        recorder.settle()
-                        claimed_at = lease_now()
-                        held = set(
-                            _retrying(
-                                lambda w=[o.id for o in waiting], at=claimed_at: (
-                                    service.extend_claims(
-                                        session, w, worker, at, conf.claim_seconds
-                                    )
-                                )
-                            )
-                        )
-                        waiting = deque(o for o in waiting if o.id in held)
-                        if not waiting:
-                            break
-                    out = waiting.popleft()
-                    try:
-                        if connection is None:
-                            connection = mail.get_connection(fail_silently=False)
-                            connection.open()
-                        send_bytes(
-                            connection,
-                            out.raw,
-                            mail_from=conf.mail_from,
-                            to=out.to_address,
-                            message_id=out.message_id,
-                            before_data=recorder.settle,
-                        )
-                    except Exception as exc:  # the server is down or refused: retry later
-                        recorder.settle()
-                        error = f"{type(exc).__name__}: {exc}"
-                        report.failed_attempts += 1
-                        report.given_up += _retrying(
-                            lambda i=out.id, e=error: _record_failure(i, now, e, conf)
-                        )
-                        if connection is not None:
-                            _close(connection)
-                            connection = None
-                        if _per_message_refusal(exc):
-                            continue
-                        # The server is unreachable: give the rest back for the next attempt.
-                        rest = [o.id for o in waiting]
-                        _retrying(lambda r=rest: service.release_ids(session, r, worker))
-                        return report
-                    sent += 1
-                    hook("sent", sent)
-                    recorder.record(out.id)
-    finally:
-        if connection is not None:
-            _close(connection)
+    with (
+        _Sender(run.conf.mail_from) as sender,
+        _Recorder(db.engine, now, worker, run.recorded) as recorder,
+    ):
+        for start in range(0, len(ids), BATCH):
+            # Every record is committed before the next claim (whose commit waits for the
+            # disk, which makes the records before it durable too).
+            recorder.settle()
+            if not run.send(run.claim(ids[start : start + BATCH]), sender, recorder):
+                break
     return report
 
 

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.org.models import Store
 
+# The reminder policy's defaults: what every new commitment starts with (the catalogue copies
+# them into each version) and what fills in a setting a version leaves out.
 DEFAULTS = {
     "before_working_days": 1,
     "on_due": True,

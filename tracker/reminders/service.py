@@ -363,7 +363,19 @@ def compose_people(
     same item: if fewer items were taken than offered, the chunk's savepoint is rolled back
     and its digests are tried one by one, each dropped if another process took any of its
     items first."""
-    items = session.scalars(
+    digests = _digests(session, _waiting_items(session, person_ids), now, wts)
+    if not digests:
+        return 0
+    _render_digests(session, digests, now, settings, wts)
+    if _write_all(session, digests):
+        return len(digests)
+    # Another process batched some of them a moment ago: one digest at a time then.
+    return sum(_write_one(session, dg) for dg in digests)
+
+
+def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
+    """These people's pending items, with their people, deliverables and departments."""
+    return session.scalars(
         select(OutboxItem)
         .where(OutboxItem.status == "pending", OutboxItem.person_id.in_(person_ids))
         .options(
@@ -373,8 +385,13 @@ def compose_people(
         )
         .order_by(OutboxItem.id)
     ).all()
+
+
+def _digests(session: Session, items: list[OutboxItem], now: datetime, wts) -> list[_Digest]:
+    """The items grouped by person, for people whose store is in working hours at `now`; stale
+    items are cancelled (flushed here, outside the savepoints that write the digests)."""
     if not items:
-        return 0
+        return []
     summarised = [
         d for i in items if i.kind == "summary" for d in (i.payload or {}).get("deliverables", [])
     ]
@@ -396,9 +413,15 @@ def compose_people(
                 live.append(item)
         if live:
             digests.append(_Digest(person, live, {}))
-    session.flush()  # the cancellations, outside the savepoints below
-    if not digests:
-        return 0
+    session.flush()
+    return digests
+
+
+def _render_digests(
+    session: Session, digests: list[_Digest], now: datetime, settings: Settings, wts
+) -> None:
+    """Render each digest (its message's fields, the email's bytes among them), with the
+    deliverables the summaries list loaded at once and let go after."""
     listed = _listed(
         session,
         (
@@ -424,7 +447,11 @@ def compose_people(
         message.person = dg.person
         _render_into(session, message, dg.items, now, settings, wts, listed)
         dg.fields = fields | {k: getattr(message, k) for k in _RENDERED}
-    del listed
+
+
+def _write_all(session: Session, digests: list[_Digest]) -> bool:
+    """Insert every digest's message and take all their items, in one savepoint; False (rolled
+    back) when another process took any of the items first."""
     try:
         with session.begin_nested():
             messages = [dg.message() for dg in digests]
@@ -436,27 +463,28 @@ def compose_people(
             if _take(session, pairs) != len(pairs):
                 raise _Lost()
     except (_Lost, IntegrityError):
-        pass  # another process batched some of them a moment ago: one digest at a time then
-    else:
-        for dg, m in zip(digests, messages, strict=True):
-            _batched(dg.items, m.id)
-        return len(digests)
-    composed = 0
-    for dg in digests:
-        try:
-            with session.begin_nested():
-                message = dg.message()
-                session.add(message)
-                session.flush()
-                if _take(session, [(i.id, message.id) for i in dg.items]) != len(dg.items):
-                    raise _Lost()
-        except (_Lost, IntegrityError):
-            for item in dg.items:
-                session.expire(item)
-            continue
-        _batched(dg.items, message.id)
-        composed += 1
-    return composed
+        return False
+    for dg, m in zip(digests, messages, strict=True):
+        _batched(dg.items, m.id)
+    return True
+
+
+def _write_one(session: Session, dg: _Digest) -> bool:
+    """Insert one digest's message and take its items, in a savepoint; False (rolled back,
+    its items expired) when another process took any of them first."""
+    try:
+        with session.begin_nested():
+            message = dg.message()
+            session.add(message)
+            session.flush()
+            if _take(session, [(i.id, message.id) for i in dg.items]) != len(dg.items):
+                raise _Lost()
+    except (_Lost, IntegrityError):
+        for item in dg.items:
+            session.expire(item)
+        return False
+    _batched(dg.items, message.id)
+    return True
 
 
 def _batched(items, message_id: int) -> None:
@@ -694,37 +722,48 @@ _BATCH_ITEM = (
 )
 
 # Recording a message as sent is what runs for every message: plain SQL, run as it is (the
-# message and its items in one statement on PostgreSQL, one round trip; two on SQLite).
-_SENT_SQL = {
-    "postgresql": (
-        "WITH sent AS (UPDATE outbox_message SET status = 'sent', sent_at = %(now)s,"
-        " attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL"
-        " WHERE id = %(id)s RETURNING id)"
-        " UPDATE outbox_item SET status = 'sent'"
-        " WHERE message_id IN (SELECT id FROM sent) AND status = 'batched'",
-    ),
-    "sqlite": (
-        "UPDATE outbox_message SET status = 'sent', sent_at = :now, attempts = attempts + 1,"
-        " last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = :id",
-        "UPDATE outbox_item SET status = 'sent' WHERE message_id = :id AND status = 'batched'",
-    ),
-}
+# message and its items in one statement on PostgreSQL, one round trip; two on SQLite). The
+# message is recorded only while the sending process holds its claim: a process whose claim
+# lapsed and was taken over finds its record refused, so a message is recorded once.
+_SENT_POSTGRESQL = (
+    "WITH sent AS (UPDATE outbox_message SET status = 'sent', sent_at = %(now)s,"
+    " attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL"
+    " WHERE id = %(id)s AND status = 'pending' AND claimed_by = %(worker)s RETURNING id),"
+    " items AS (UPDATE outbox_item SET status = 'sent'"
+    " WHERE message_id IN (SELECT id FROM sent) AND status = 'batched')"
+    " SELECT count(*) FROM sent"
+)
+_SENT_SQLITE = (
+    "UPDATE outbox_message SET status = 'sent', sent_at = :now, attempts = attempts + 1,"
+    " last_error = NULL, claimed_by = NULL, claimed_until = NULL"
+    " WHERE id = :id AND status = 'pending' AND claimed_by = :worker",
+    "UPDATE outbox_item SET status = 'sent' WHERE message_id = :id AND status = 'batched'",
+)
 
 
-def sent_recorder(connection: Connection, now: datetime) -> Callable[[int], None]:
+def sent_recorder(connection: Connection, now: datetime, worker: str) -> Callable[[int], bool]:
     """A function recording the message with a given id as sent (the server took it), in the
-    transaction under way on `connection`: plain UPDATEs of the message and its items, nothing
-    loaded, with `now` converted for the database once (no statement compiled or value
-    converted per message)."""
-    statements = _SENT_SQL[connection.dialect.name]
+    transaction under way on `connection`, if `worker` still holds its claim (True), else
+    nothing (False): plain UPDATEs of the message and its items, nothing loaded, with `now`
+    converted for the database once (no statement compiled or value converted per message)."""
     sent_at = _MESSAGES.c.sent_at.type.dialect_impl(connection.dialect)
     process = sent_at.bind_processor(connection.dialect)
     at = process(now) if process else now
 
-    def record(message_id: int) -> None:
-        params = {"now": at, "id": message_id}
-        for sql in statements:
-            connection.exec_driver_sql(sql, params)
+    if connection.dialect.name == "postgresql":
+
+        def record(message_id: int) -> bool:
+            params = {"now": at, "id": message_id, "worker": worker}
+            return connection.exec_driver_sql(_SENT_POSTGRESQL, params).scalar() == 1
+
+        return record
+
+    def record(message_id: int) -> bool:
+        params = {"now": at, "id": message_id, "worker": worker}
+        if connection.exec_driver_sql(_SENT_SQLITE[0], params).rowcount != 1:
+            return False
+        connection.exec_driver_sql(_SENT_SQLITE[1], params)
+        return True
 
     return record
 
@@ -766,12 +805,6 @@ def record_failure(
                 item.status = "failed"
     else:
         message.next_attempt_at = now + backoff(message.attempts, settings)
-    session.flush()
-
-
-def release(session: Session, message: OutboxMessage) -> None:
-    """Give a claimed message back untried (e.g. the connection broke before its turn)."""
-    message.claimed_by = message.claimed_until = None
     session.flush()
 
 
