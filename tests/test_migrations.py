@@ -130,10 +130,7 @@ def test_the_rollup_migration_fills_in_what_was_decided_before_it(empty_app):
         at = now + timedelta(days=i)
         _e, (d,) = ledger.record_event(
             session,
-            store=store,
-            type="vehicle_returned",
-            occurred_at=at,
-            reference="R",
+            ledger.NewEvent(store=store, type="vehicle_returned", occurred_at=at, reference="R"),
             by=None,
             now=at,
         )
