@@ -222,11 +222,15 @@ def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], n
         db.session.rollback()
         uploads.discard(evidence)
         return _after_refusal(exc, chosen, form, now)
-    if isinstance(form, BatchSubmitForm):
-        flash(_("Submitted %(n)d deliverables.", n=len(chosen)))
-    else:
-        flash(_("Submitted. %(receiver)s will check it.", receiver=_receiver(chosen[0])))
+    flash(_submitted(chosen, batch=isinstance(form, BatchSubmitForm)))
     return redirect(url_for("ledger.mine"))
+
+
+def _submitted(chosen: list[Deliverable], batch: bool) -> str:
+    if batch:
+        return _("Submitted %(n)d deliverables.", n=len(chosen))
+    receiver = chosen[0].commitment.receiver.name(display.language())
+    return _("Submitted. %(receiver)s will check it.", receiver=receiver)
 
 
 def _after_refusal(exc: TrackerError, chosen: list[Deliverable], form, now):
@@ -248,7 +252,3 @@ def _nothing_to_submit(d: Deliverable, stale: bool):
     status = str(display.STATUS_LABELS.get(d.status, d.status))
     flash(_("This deliverable is %(s)s: there is nothing to submit.", s=status))
     return redirect(url_for("ledger.deliverable", deliverable_id=d.id))
-
-
-def _receiver(d: Deliverable) -> str:
-    return d.commitment.receiver.name(display.language())
