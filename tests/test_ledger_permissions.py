@@ -47,7 +47,7 @@ def test_the_service_refuses_with_the_same_rules(people, elsewhere, slip, store)
     permissions.require_recorder(None, store)  # a script or a job names nobody
 
 
-def test_an_administrator_records_events_in_any_store_a_clerk_only_in_their_own(elsewhere, store):
+def test_an_administrator_records_events_in_any_store_a_clerk_only_in_their_own(store, elsewhere):
     assert permissions.may_record_event(elsewhere["finance.admin"], store)
     assert not permissions.may_record_event(elsewhere["finance.lead"], store)
 
