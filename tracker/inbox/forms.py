@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tracker.catalog.models import Commitment
 from tracker.ledger.display import RETURN_REASON_LABELS
+from tracker.org.models import Person, Store
 
 REQUIRED = _l("Required.")
 
@@ -88,9 +89,12 @@ class RequestForm(FlaskForm):
             for key, c in commitments.items()
         ]
 
-    def request(self) -> dict:
-        """What is asked for, as `tracker.ledger.service.raise_request` takes it."""
+    def request(self, store: Store, by: Person) -> dict:
+        """What is asked, by whom, where and when, as `ledger.service.raise_request` takes it."""
         return {
+            "store": store,
+            "by": by,
+            "now": self.now,
             "commitment": self.commitments[self.commitment.data],
             "note": self.note.data,
             "due_at": self.due_instant(),

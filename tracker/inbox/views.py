@@ -48,9 +48,8 @@ def index():
 def accept(deliverable_id: int):
     """Accept the latest submission with every checklist point ticked."""
 
-    def change(d: Deliverable, form: AcceptForm, version: int | None) -> str:
-        ticked = [True] * form.points
-        ledger.accept(db.session, d, **_by(), checklist=ticked, expected_version=version)
+    def change(d: Deliverable, form: AcceptForm, acting: dict) -> str:
+        ledger.accept(db.session, d, checklist=[True] * form.points, **acting)
         return _("Accepted: %(what)s.", what=_name(d))
 
     return _decide(deliverable_id, "accept", change)
@@ -61,11 +60,10 @@ def accept(deliverable_id: int):
 def return_item(deliverable_id: int):
     """Send the latest submission back with a reason; the provider submits again."""
 
-    def change(d: Deliverable, form: ReturnForm, version: int | None) -> str:
+    def change(d: Deliverable, form: ReturnForm, acting: dict) -> str:
         ledger.return_deliverable(
-            db.session, d, **_by(), reason=form.reason.data, note=form.note.data,
-            expected_version=version,
-        )  # fmt: skip
+            db.session, d, reason=form.reason.data, note=form.note.data, **acting
+        )
         return _("Returned to %(provider)s: %(what)s.", provider=_provider(d), what=_name(d))
 
     return _decide(deliverable_id, "return", change)
@@ -76,8 +74,8 @@ def return_item(deliverable_id: int):
 def waive(deliverable_id: int):
     """Declare an open or returned deliverable not applicable, with a reason."""
 
-    def change(d: Deliverable, form: WaiveForm, version: int | None) -> str:
-        ledger.waive(db.session, d, **_by(), reason=form.reason.data, expected_version=version)
+    def change(d: Deliverable, form: WaiveForm, acting: dict) -> str:
+        ledger.waive(db.session, d, reason=form.reason.data, **acting)
         return _("Waived: %(what)s.", what=_name(d))
 
     return _decide(deliverable_id, "waive", change)
@@ -92,7 +90,7 @@ def request():
     form.offer(inbox.requestable(db.session, current_user), display.language())
     if form.validate_on_submit():
         try:
-            d = ledger.raise_request(db.session, store=store, **_by(form.now), **form.request())
+            d = ledger.raise_request(db.session, **form.request(store, current_user))
             db.session.commit()
         except TrackerError as exc:
             db.session.rollback()
@@ -119,15 +117,24 @@ def _decide(deliverable_id: int, action: str, change: Callable):
     if not form.validate_on_submit():
         return _page(failed=(d.id, action, form))
     try:
-        done = change(d, form, parse_id(form.state_version.data))
+        version = parse_id(form.state_version.data)
+        done = change(
+            d, form, {"by": current_user, "now": clock.now(), "expected_version": version}
+        )
         db.session.commit()
     except TrackerError as exc:
         db.session.rollback()
-        abort_if_refused(exc)
-        flash(explain(exc), "error")
-        return redirect(url_for("inbox.index")) if isinstance(exc, Conflict) else _page(400)
+        return _refused(exc)
     flash(done, "success")
     return redirect(url_for("inbox.index"))
+
+
+def _refused(exc: TrackerError):
+    """Nothing was written: a stale row sends back to the inbox as it now is; any other reason
+    is shown above it."""
+    abort_if_refused(exc)
+    flash(explain(exc), "error")
+    return redirect(url_for("inbox.index")) if isinstance(exc, Conflict) else _page(400)
 
 
 def _form(action: str, d: Deliverable, **kwargs):
@@ -158,11 +165,6 @@ def _page(status: int = 200, failed: tuple[int, str, object] | None = None):
         limit=inbox.PAGE_LIMIT,
     )
     return html, 400 if failed else status
-
-
-def _by(now=None) -> dict:
-    """Who acts, and when: the signed-in person, on the server's clock."""
-    return {"by": current_user, "now": now or clock.now()}
 
 
 def _name(d: Deliverable) -> str:

@@ -203,8 +203,7 @@ def _to_submit(ids: list[int]) -> list[Deliverable]:
 
 
 def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], now):
-    """Keep the evidence once and submit each deliverable with it: all of them, or none and
-    no file left behind."""
+    """Keep the evidence once and submit each with it: all of them, or none and no file."""
     evidence = uploads.save(form.file.data, **form.evidence_fields())
     try:
         for d in chosen:
