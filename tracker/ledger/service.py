@@ -146,7 +146,7 @@ def require_event_type(session: Session, code: str | None) -> None:
 
 def ensure_event_types(session: Session, types: dict[str, tuple[str, str]]) -> list[str]:
     """Add the event types (code: (English, Chinese) names) not there yet; returns their codes.
-    Types already there keep their names: an administrator may have changed them."""
+    Types already there keep their names and their place in the list."""
     existing = set(session.scalars(select(EventType.code)))
     last = session.scalar(select(func.max(EventType.position))) or 0
     added = [code for code in types if code not in existing]
