@@ -29,11 +29,9 @@ def deliver(
     at = min(local, now)
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=at,
-        reference=ref,
-        customer=customer,
+        ledger.NewEvent(
+            store=store, type="vehicle_delivered", occurred_at=at, reference=ref, customer=customer
+        ),
         by=person,
         now=now,
     )

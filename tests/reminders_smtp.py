@@ -249,10 +249,7 @@ def events(
     for n, type_ in enumerate(types):
         ledger.record_event(
             session,
-            store=store,
-            type=type_,
-            occurred_at=at,
-            reference=f"REF-{n}",
+            ledger.NewEvent(store=store, type=type_, occurred_at=at, reference=f"REF-{n}"),
             by=None,
             now=at,
         )

@@ -431,10 +431,7 @@ def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
     now = clock.now()
     _event, made = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=now,
-        reference="D-1",
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=now, reference="D-1"),
         by=people["sales.clerk"],
         now=now,
     )
@@ -462,10 +459,7 @@ def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
     later = clock.now()
     _event, made = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=later,
-        reference="D-2",
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=later, reference="D-2"),
         by=people["sales.clerk"],
         now=later,
     )

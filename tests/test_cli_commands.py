@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -313,6 +314,40 @@ def test_deliverable_submit_return_submit_accept_with_at(runner, shop, session, 
     assert actions == ["created", "submitted", "returned", "submitted", "accepted"]
 
 
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("script.py", b"print(1)", "Only these files: pdf, jpg, jpeg, png, xlsx, csv, txt."),
+        ("empty.pdf", b"", "The file is empty."),
+        ("huge.pdf", b"%PDF" + b"x" * 2048, "The file is too big: at most 0 MB."),
+    ],
+)
+def test_deliverable_submit_checks_the_file_as_the_page_does(
+    runner, shop, session, app, tmp_path, name, content, message
+):
+    sales2 = str(_record(runner)["sales-2"])
+    app.config["UPLOAD_MAX_BYTES"] = 1024
+    path = tmp_path / name
+    path.write_bytes(content)
+    submit = ["deliverable", "submit", sales2, "--by", "li@sh01.cn", "--reference", "D-1"]
+    assert message in error(runner, *submit, "--file", str(path))
+    assert session.get(Deliverable, int(sales2)).status == "open"
+    uploads = Path(app.config["UPLOAD_DIR"])
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_deliverable_submit_keeps_no_file_when_the_submission_is_refused(
+    runner, shop, session, app, tmp_path
+):
+    sales2 = str(_record(runner)["sales-2"])
+    slip = tmp_path / "slip.pdf"
+    slip.write_bytes(b"%PDF-1.4 slip")
+    submit = ["deliverable", "submit", sales2, "--by", "wang@sh01.cn", "--reference", "D-1"]
+    assert "not in the providing department" in error(runner, *submit, "--file", str(slip))
+    uploads = Path(app.config["UPLOAD_DIR"])
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
 def test_deliverable_waive(runner, shop, session):
     sales2 = str(_record(runner)["sales-2"])
     data = run(
@@ -323,11 +358,13 @@ def test_deliverable_waive(runner, shop, session):
     assert session.get(Deliverable, int(sales2)).waiver.reason == "cancelled"
 
 
-def test_scorecard_for_a_month_and_a_store(runner, shop):
+def test_scorecard_for_a_month_and_a_store(runner, shop, tmp_path):
     ids = _record(runner)
+    slip = tmp_path / "slip.pdf"
+    slip.write_bytes(b"%PDF-1.4 slip")
     run(
         runner, "deliverable", "submit", str(ids["sales-2"]), "--by", "li@sh01.cn",
-        "--reference", "D-1", "--file", __file__, "--at", "2026-10-13T09:00:00+08:00",
+        "--reference", "D-1", "--file", str(slip), "--at", "2026-10-13T09:00:00+08:00",
     )  # fmt: skip
     run(runner, "deliverable", "accept", str(ids["sales-2"]), "--by", "wang@sh01.cn")
     rows = run(runner, "scorecard", "--month", "2026-10", "--store", "SH01")

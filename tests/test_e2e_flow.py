@@ -244,11 +244,13 @@ def _other_departments_history(session, store, people):
         at = start + timedelta(hours=n)
         _, created = ledger.record_event(
             session,
-            store=store,
-            type=event_type,
-            occurred_at=at,
-            reference=f"H-{n:03d}",
-            amount="1800.00",
+            ledger.NewEvent(
+                store=store,
+                type=event_type,
+                occurred_at=at,
+                reference=f"H-{n:03d}",
+                amount="1800.00",
+            ),
             by=people[f"{provider}.clerk"],
             now=at,
         )

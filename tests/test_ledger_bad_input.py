@@ -34,10 +34,7 @@ def ledger_state(session, store, people):
     at = datetime(2026, 10, 12, 10, tzinfo=SH)
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=at,
-        reference="D-1",
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=at, reference="D-1"),
         by=people["sales.clerk"],
         now=at,
     )
@@ -228,7 +225,9 @@ def _record(session, people, store, **changes):
         now=datetime(2026, 10, 12, 11, tzinfo=SH),
         amount="100.00",
     )
-    return ledger.record_event(session, **(values | changes))
+    values |= changes
+    acting = {k: values.pop(k) for k in ("by", "now")}
+    return ledger.record_event(session, ledger.NewEvent(**values), **acting)
 
 
 def _deliverable(session, which, ledger_state):

@@ -26,10 +26,12 @@ def delivery(session, store, people):
     """sales-7 of a car delivered on Monday 12 Oct 2026, open, committed."""
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=AT - timedelta(days=1),
-        reference="D-1",
+        ledger.NewEvent(
+            store=store,
+            type="vehicle_delivered",
+            occurred_at=AT - timedelta(days=1),
+            reference="D-1",
+        ),
         by=people["sales.clerk"],
         now=AT - timedelta(days=1),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.catalog import service as catalog
 from tracker.errors import BadInput, NotAllowed
+from tracker.ledger import permissions
 from tracker.ledger import service as ledger
 from tracker.ledger.models import AuditEntry, Deliverable, Submission, Waiver
 
@@ -30,10 +31,7 @@ def delivery(session, store, people, at=None, ref="D-100"):
     at = at or sh(2026, 10, 12, 10, 0)
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=at,
-        reference=ref,
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=at, reference=ref),
         by=people["sales.clerk"],
         now=at,
     )
@@ -224,10 +222,7 @@ def test_submission_one_second_after_due_is_late_and_needs_a_reason(session, peo
 def test_required_evidence_is_enforced(session, store, people, code, event, evidence, missing):
     _, created = ledger.record_event(
         session,
-        store=store,
-        type=event,
-        occurred_at=sh(2026, 10, 12, 10),
-        reference="R-1",
+        ledger.NewEvent(store=store, type=event, occurred_at=sh(2026, 10, 12, 10), reference="R-1"),
         by=people["sales.clerk"],
         now=sh(2026, 10, 12, 10),
     )
@@ -247,10 +242,9 @@ def test_required_evidence_is_enforced(session, store, people, code, event, evid
 def test_evidence_complete_is_kept_with_the_submission(session, store, people):
     _, (d,) = ledger.record_event(
         session,
-        store=store,
-        type="customer_payment",
-        occurred_at=sh(2026, 10, 12, 10),
-        reference="P-7",
+        ledger.NewEvent(
+            store=store, type="customer_payment", occurred_at=sh(2026, 10, 12, 10), reference="P-7"
+        ),
         by=people["sales.clerk"],
         now=sh(2026, 10, 12, 10),
     )
@@ -328,8 +322,8 @@ def test_provider_of_another_store_cannot_submit(session, people, sales7, other_
     with pytest.raises(NotAllowed, match="cannot submit"):
         submit(session, sales7, people["finance.clerk"], sh(2026, 10, 13))
     assert sales7.status == "open"
-    assert ledger.may_submit(people["sales.head"], sales7)
-    assert not ledger.may_submit(other_store["sales.clerk"], sales7)
+    assert permissions.may_submit(people["sales.head"], sales7)
+    assert not permissions.may_submit(other_store["sales.clerk"], sales7)
 
 
 def test_inactive_person_can_neither_submit_nor_decide(session, people, sales7):
@@ -429,10 +423,7 @@ def test_deal_settlement_presents_its_checklist_points_at_recording(session, sto
     at = sh(2026, 10, 13, 15, 30)
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="deal_settlement",
-        occurred_at=at,
-        reference="S-9",
+        ledger.NewEvent(store=store, type="deal_settlement", occurred_at=at, reference="S-9"),
         by=people["sales.clerk"],
         now=at,
     )
@@ -460,10 +451,7 @@ def test_checklist_point_refuses_acceptance_with_an_unticked_point(session, stor
     at = sh(2026, 10, 13, 15, 30)
     _, created = ledger.record_event(
         session,
-        store=store,
-        type="deal_settlement",
-        occurred_at=at,
-        reference="S-1",
+        ledger.NewEvent(store=store, type="deal_settlement", occurred_at=at, reference="S-1"),
         by=None,
         now=at,
     )

@@ -398,10 +398,12 @@ def test_deal_file_shows_everything_owed_for_the_reference_across_departments(
     clock_now = clock.now()
     ledger.record_event(
         session,
-        store=store,
-        type="installment_signed",
-        occurred_at=clock_now - timedelta(hours=1),
-        reference="D-1001",
+        ledger.NewEvent(
+            store=store,
+            type="installment_signed",
+            occurred_at=clock_now - timedelta(hours=1),
+            reference="D-1001",
+        ),
         by=people["loans.clerk"],
         now=clock_now,
     )

@@ -353,11 +353,13 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
     def record(kind, i):
         _, created = ledger.record_event(
             session,
-            store=store,
-            type=kind,
-            occurred_at=at.astimezone(store.zone).replace(hour=10),
-            reference="D-9",
-            customer=f"Customer {i}",
+            ledger.NewEvent(
+                store=store,
+                type=kind,
+                occurred_at=at.astimezone(store.zone).replace(hour=10),
+                reference="D-9",
+                customer=f"Customer {i}",
+            ),
             by=people["sales.clerk"],
             now=clock.now(),
         )

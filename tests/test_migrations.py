@@ -130,10 +130,7 @@ def test_the_rollup_migration_fills_in_what_was_decided_before_it(empty_app):
         at = now + timedelta(days=i)
         _e, (d,) = ledger.record_event(
             session,
-            store=store,
-            type="vehicle_returned",
-            occurred_at=at,
-            reference="R",
+            ledger.NewEvent(store=store, type="vehicle_returned", occurred_at=at, reference="R"),
             by=None,
             now=at,
         )
@@ -165,3 +162,19 @@ def test_the_rollup_migration_fills_in_what_was_decided_before_it(empty_app):
     rebuild_rollup(db.session)
     assert sorted(tuple(r) for r in db.session.execute(sa.select(*table.c))) == kept
     db.session.rollback()
+
+
+def test_the_event_types_migration_fills_the_table_with_the_catalogues_types(empty_app):
+    from tracker.catalog.dealership import EVENT_TYPES
+
+    _flask_db(empty_app, "upgrade", "0005")
+    assert "event_type" not in _tables()
+    _flask_db(empty_app, "upgrade")
+    table = db.metadata.tables["event_type"]
+    rows = db.session.execute(
+        sa.select(table.c.code, table.c.name_en, table.c.name_zh).order_by(table.c.position)
+    ).all()
+    assert [tuple(r) for r in rows] == [(c, en, zh) for c, (en, zh) in EVENT_TYPES.items()]
+    db.session.remove()
+    _flask_db(empty_app, "downgrade", "0005")
+    assert "event_type" not in _tables()

@@ -271,10 +271,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             if when.astimezone(UTC) == at:
                 ledger.record_event(
                     session,
-                    store=store,
-                    type=type_,
-                    occurred_at=at,
-                    reference=reference,
+                    ledger.NewEvent(store=store, type=type_, occurred_at=at, reference=reference),
                     by=None,
                     now=at,
                 )

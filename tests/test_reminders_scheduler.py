@@ -179,10 +179,10 @@ def test_two_schedulers_side_by_side_one_acts_and_the_other_takes_over_when_it_d
     # Something new to do, which only an acting scheduler will mail.
     from tracker.ledger import service as ledger
 
-    ledger.record_event(
-        db.session, store=app.store, type="loan_paid_off", occurred_at=EVENTS_AT,
-        reference="NEW-1", by=None, now=EVENTS_AT,
-    )  # fmt: skip
+    new = ledger.NewEvent(
+        store=app.store, type="loan_paid_off", occurred_at=EVENTS_AT, reference="NEW-1"
+    )
+    ledger.record_event(db.session, new, by=None, now=EVENTS_AT)
     db.session.commit()
     second.wait_for("holds the lock", timeout=15)
     assert time.monotonic() - killed < 10  # lease 3 s + poll 1 s, with room for a busy machine

@@ -29,10 +29,7 @@ class Month:
     def event(self, type, at, ref):
         _, (d,) = ledger.record_event(
             self.session,
-            store=self.store,
-            type=type,
-            occurred_at=at,
-            reference=ref,
+            ledger.NewEvent(store=self.store, type=type, occurred_at=at, reference=ref),
             by=None,
             now=at,
         )
@@ -220,7 +217,10 @@ def _make(session, store, people, count):
         at = start + timedelta(minutes=k)
         kind = ("customer_payment", "vehicle_picked_up", "vehicle_returned")[k % 3]
         _, (d,) = ledger.record_event(
-            session, store=store, type=kind, occurred_at=at, reference=f"R{k}", by=None, now=at
+            session,
+            ledger.NewEvent(store=store, type=kind, occurred_at=at, reference=f"R{k}"),
+            by=None,
+            now=at,
         )
         if k % 4 == 0:
             ledger.submit(

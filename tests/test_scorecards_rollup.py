@@ -78,10 +78,9 @@ def quarter(session, people, store, now):
             at = START + timedelta(days=day, hours=rng.randint(0, 8))
             _event, deliverables = ledger.record_event(
                 session,
-                store=shop,
-                type=kind,
-                occurred_at=at,
-                reference=f"R{day}-{shop.code}",
+                ledger.NewEvent(
+                    store=shop, type=kind, occurred_at=at, reference=f"R{day}-{shop.code}"
+                ),
                 by=None,
                 now=at,
             )
@@ -151,10 +150,7 @@ def test_return_reasons_count_decided_and_waiting_deliverables_alike(session, qu
 def test_a_refused_second_decision_adds_nothing(session, people, store, now):
     _event, (d,) = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_returned",
-        occurred_at=now,
-        reference="TWICE",
+        ledger.NewEvent(store=store, type="vehicle_returned", occurred_at=now, reference="TWICE"),
         by=None,
         now=now,
     )

@@ -57,19 +57,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.admin.views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import tracker_cli
+    from tracker.home import bp as home_bp
     from tracker.inbox.views import bp as inbox_bp
+    from tracker.ledger.cli import register as register_ledger_commands
     from tracker.ledger.views import bp as ledger_bp
     from tracker.reminders.cli import register as register_reminder_commands
+    from tracker.scorecards import listeners as scorecards_listeners
     from tracker.scorecards.views import bp as scorecards_bp
-    from tracker.web import bp as web_bp
 
     i18n.init_app(app)
     navigation.init_app(app)
     errorhandlers.init_app(app)
     register_reminder_commands(tracker_cli)
+    register_ledger_commands(tracker_cli)
+    scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(web_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(scorecards_bp)

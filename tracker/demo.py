@@ -171,20 +171,17 @@ def _history(session, store, people, *, now, months, rng, upload_dir) -> None:
                     continue
                 serial += 1
                 clerk = rng.choice(by_dept.get(_recorder(event_type), [finance]))
-                _, created = ledger.record_event(
-                    session,
+                new = ledger.NewEvent(
                     store=store,
                     type=event_type,
                     occurred_at=at,
                     reference=f"D{day:%y%m}{serial}",
-                    by=clerk,
-                    now=at,
                     customer=rng.choice(["王先生", "李女士", "张先生", "刘女士", "陈先生"]),
                     amount=f"{rng.randint(80, 400) * 1000}.00"
                     if event_type in ("customer_payment", "vehicle_delivered")
                     else None,
-                    calendar=calendar,
                 )
+                _, created = ledger.record_event(session, new, by=clerk, now=at, calendar=calendar)
                 deliverables += created
         day += timedelta(days=1)
     for commitment in session.scalars(select(Commitment).where(Commitment.kind == "request")):

@@ -3,7 +3,14 @@
 from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
-from tracker.ledger.models import AuditEntry, BusinessEvent, Deliverable, Submission, Waiver
+from tracker.ledger.models import (
+    AuditEntry,
+    BusinessEvent,
+    Deliverable,
+    EventType,
+    Submission,
+    Waiver,
+)
 from tracker.org.models import Department, Person, Store
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 from tracker.scorecards.models import ScoreMonth
@@ -16,6 +23,7 @@ __all__ = [
     "CommitmentVersion",
     "Deliverable",
     "Department",
+    "EventType",
     "OutboxItem",
     "OutboxMessage",
     "Person",

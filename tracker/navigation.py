@@ -5,14 +5,16 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.auth.permissions import can_see_scorecards, is_receiving_department
+from tracker.auth.permissions import can_see_scorecards
+from tracker.extensions import db
+from tracker.ledger.permissions import has_inbox
 
 # (endpoint, label, who sees the link)
 MENU = [
     ("ledger.mine", _l("Our department"), lambda p: True),
     ("ledger.record_event", _l("Record an event"), lambda p: True),
     ("ledger.deal_file", _l("Deal file"), lambda p: True),
-    ("inbox.index", _l("Receiving inbox"), is_receiving_department),
+    ("inbox.index", _l("Receiving inbox"), lambda p: has_inbox(db.session, p)),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
     ("admin.index", _l("Admin"), lambda p: p.role == "admin"),
 ]

@@ -33,7 +33,6 @@ from tracker.admin.forms import (
 )
 from tracker.auth.permissions import roles_required
 from tracker.calendar.service import set_override, store_calendar
-from tracker.catalog.dealership import EVENT_TYPES
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import (
     RULE_FIELDS,
@@ -43,6 +42,7 @@ from tracker.catalog.service import (
 )
 from tracker.errors import BadInput
 from tracker.extensions import db
+from tracker.ledger.display import event_label
 from tracker.org import service as org
 from tracker.org.models import Department, Person, Store
 
@@ -67,12 +67,6 @@ def labels():
         "weekdays": WEEKDAYS,
         "event_label": event_label,
     }
-
-
-def event_label(event_type: str) -> str:
-    """An event type in the person's language."""
-    en, zh = EVENT_TYPES.get(event_type, (event_type, event_type))
-    return zh if current_user.language == "zh" else en
 
 
 @bp.before_request

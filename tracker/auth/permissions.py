@@ -6,7 +6,6 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
 
 
@@ -24,31 +23,6 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
-
-
-def can_see_store(person: Person, store_id: int) -> bool:
-    """People see their own store; leads and administrators see every store."""
-    return person.sees_all_stores or person.store_id == store_id
-
-
-def can_see_deliverable(person: Person, deliverable: Deliverable) -> bool:
-    """Anyone of the store may look (a deal file spans departments); acting is narrower."""
-    return can_see_store(person, deliverable.store_id)
-
-
-def is_receiving_department(person: Person) -> bool:
-    """True when some commitment's receiver is this person's department (Finance, usually)."""
-    from sqlalchemy import select
-
-    from tracker.catalog.models import Commitment
-    from tracker.extensions import db
-
-    return (
-        db.session.scalar(
-            select(Commitment.id).where(Commitment.receiver_id == person.department_id).limit(1)
-        )
-        is not None
-    )
 
 
 def can_see_scorecards(person: Person) -> bool:

@@ -6,7 +6,9 @@ the product issue says. Titles are the finance list's words; the English is its 
 
 from datetime import time
 
-# Event types a clerk can record, with their labels (English, Simplified Chinese).
+# The event types this catalogue's commitments are triggered by, with their names (English,
+# Simplified Chinese): `load_catalog` adds those missing to the `event_type` table, which the
+# ledger, its forms and the administration read (tracker.ledger.service.event_types).
 EVENT_TYPES: dict[str, tuple[str, str]] = {
     "installment_signed": ("Installment deal signed", "分期业务签约"),
     "loan_disbursed": ("Loan disbursed", "贷款发放"),

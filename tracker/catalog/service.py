@@ -12,6 +12,7 @@ from tracker.calendar.deadlines import Rule
 from tracker.catalog import dealership
 from tracker.catalog.models import KINDS, Commitment, CommitmentVersion
 from tracker.errors import N_, BadInput, NotFound
+from tracker.ledger.service import ensure_event_types, event_type_names
 from tracker.org.models import Department, Person
 from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
 
@@ -56,6 +57,7 @@ def load_catalog(session: Session, name: str, now: datetime) -> list[Commitment]
             N_("unknown catalogue %(name)r; known: %(known)s"), name=name, known=", ".join(CATALOGS)
         )
     departments = ensure_departments(session)
+    ensure_event_types(session, dealership.EVENT_TYPES)
     rows = {}
     with CATALOGS[name].open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -111,7 +113,7 @@ def create_commitment(
         raise BadInput(
             N_("unknown kind %(kind)r; one of %(kinds)s"), kind=kind, kinds=", ".join(KINDS)
         )
-    if kind in ("event", "checklist") and event_type not in dealership.EVENT_TYPES:
+    if kind in ("event", "checklist") and event_type not in event_type_names(session, "en"):
         raise BadInput(N_("unknown event type %(type)r"), type=event_type)
     if session.scalar(select(Commitment.id).where(Commitment.code == code)):
         raise BadInput(N_("a commitment with code %(code)r exists already"), code=code)

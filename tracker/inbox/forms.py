@@ -15,7 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker.catalog.models import Commitment
 from tracker.ledger.display import RETURN_REASON_LABELS
+from tracker.org.models import Person, Store
 
 REQUIRED = _l("Required.")
 
@@ -77,6 +79,27 @@ class RequestForm(FlaskForm):
     def __init__(self, *args, zone, now: datetime, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone, self.now = zone, now
+        self.commitments: dict[str, Commitment] = {}
+
+    def offer(self, commitments: dict[str, Commitment], language: str) -> None:
+        """The commitments one may ask for (by id), shown as "provider · title"."""
+        self.commitments = commitments
+        self.commitment.choices = [
+            (key, f"{c.provider.name(language)} · {c.current.title(language)}")
+            for key, c in commitments.items()
+        ]
+
+    def request(self, store: Store, by: Person) -> dict:
+        """What is asked, by whom, where and when, as `ledger.service.raise_request` takes it."""
+        return {
+            "store": store,
+            "by": by,
+            "now": self.now,
+            "commitment": self.commitments[self.commitment.data],
+            "note": self.note.data,
+            "due_at": self.due_instant(),
+            "reference": self.reference.data,
+        }
 
     def due_instant(self) -> datetime | None:
         """The due time typed (store zone), or None for the commitment's default."""

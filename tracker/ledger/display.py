@@ -2,14 +2,15 @@
 
 from datetime import datetime
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.catalog.dealership import EVENT_TYPES
+from tracker.extensions import db
 from tracker.i18n import duration
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
+from tracker.ledger.service import event_type_names
 
 STATUS_LABELS = {
     "open": _l("open"),
@@ -49,9 +50,11 @@ def language() -> str:
 
 
 def event_label(event_type: str) -> str:
-    """An event type as the person reads it."""
-    en, zh = EVENT_TYPES.get(event_type, (event_type, event_type))
-    return zh if language() == "zh" else en
+    """An event type as the person reads it (the names are read once per request)."""
+    names = g.get("event_type_names")
+    if names is None:
+        names = g.event_type_names = event_type_names(db.session, language())
+    return names.get(event_type, event_type)
 
 
 def checklist_label(point: dict | str) -> str:

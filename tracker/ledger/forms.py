@@ -18,9 +18,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from tracker.catalog.dealership import EVENT_TYPES
+from tracker.errors import BadInput
+from tracker.extensions import db
 from tracker.ledger import uploads
 from tracker.ledger.display import STATUS_LABELS
+from tracker.ledger.service import ListFilters, NewEvent, event_type_names
+from tracker.org.models import Store
 
 REQUIRED = _l("Required.")
 STATUS_FILTERS = {"owed": _l("still owed (open or returned)"), "all": _l("all"), **STATUS_LABELS}
@@ -36,6 +39,17 @@ class MineFilterForm(FlaskForm):
     commitment = SelectField(_l("Commitment"), choices=[], validate_choice=False, default="")
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+
+    def filters(self) -> ListFilters:
+        """The filters as the service takes them; anything unknown means no filter."""
+        status = self.status.data if self.status.data in dict(self.status.choices) else "owed"
+        commitment = self.commitment.data or ""
+        return ListFilters(
+            status=status,
+            commitment_id=int(commitment) if commitment.isdigit() else None,
+            overdue=bool(self.overdue.data),
+            text=self.q.data,
+        )
 
 
 class EvidenceForm(FlaskForm):
@@ -78,17 +92,10 @@ class EvidenceForm(FlaskForm):
         if upload is None or not getattr(upload, "filename", ""):
             self._need("file", None)
             return
-        if uploads.extension(upload.filename) not in uploads.ALLOWED_EXTENSIONS:
-            raise ValidationError(
-                _("Only these files: %(types)s.", types=", ".join(uploads.ALLOWED_EXTENSIONS))
-            )
-        size = uploads.size_of(upload)
-        if size == 0:
-            raise ValidationError(_("The file is empty."))
-        if size > uploads.max_bytes():
-            raise ValidationError(
-                _("The file is too big: at most %(mb)s MB.", mb=uploads.max_bytes() // 2**20)
-            )
+        try:  # the checks the stored file will pass, told beside the field
+            uploads.check(upload.filename, uploads.size_of(upload.stream))
+        except BadInput as exc:
+            raise ValidationError(exc.localized()) from None
 
     def validate_late_reason(self, field) -> None:
         if self.late and not (field.data or "").strip():
@@ -114,6 +121,16 @@ class BatchSubmitForm(EvidenceForm):
     """Submitting several deliverables with the same evidence (the day's card slips)."""
 
     items = HiddenField()  # "id:state_version,id:state_version"
+
+    def prepare(self, chosen: list, late: bool) -> None:
+        """Ask for the evidence any of them needs; a first showing remembers what was picked
+        (and the reference, when they share one)."""
+        self.required = {e for d in chosen for e in (d.version.evidence or [])}
+        self.late = late
+        if not self.is_submitted():
+            self.items.data = ",".join(f"{d.id}:{d.state_version}" for d in chosen)
+            references = {d.reference for d in chosen}
+            self.reference.data = references.pop() if len(references) == 1 else None
 
     def chosen(self) -> list[tuple[int, int]]:
         """The (id, state_version) pairs the page was showing."""
@@ -147,10 +164,21 @@ class EventForm(FlaskForm):
     def __init__(self, *args, zone, now: datetime, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone, self.now = zone, now
-        index = 1 if language == "zh" else 0
-        self.type.choices = [(code, labels[index]) for code, labels in EVENT_TYPES.items()]
+        self.type.choices = list(event_type_names(db.session, language).items())
         if not self.is_submitted():
             self.occurred_at.data = now.astimezone(zone).replace(tzinfo=None, second=0)
+
+    def new_event(self, store: Store) -> NewEvent:
+        """What the clerk typed, as the service takes it."""
+        return NewEvent(
+            store=store,
+            type=self.type.data,
+            occurred_at=self.occurred_instant(),
+            reference=self.reference.data,
+            customer=self.customer.data,
+            vin=self.vin.data,
+            amount=self.amount.data,
+        )
 
     def occurred_instant(self) -> datetime:
         """The wall-clock time typed, as an instant in the store's zone."""

@@ -31,6 +31,22 @@ LIVE_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
 RETURN_REASONS = ("incomplete", "unsigned", "wrong_amount", "other")
 
 
+class EventType(db.Model):
+    """A kind of business event a clerk can record, named in both languages (the data of the
+    catalogue that brought it; `tracker.ledger.service.event_types` lists them)."""
+
+    __tablename__ = "event_type"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column()  # the order of the "What happened" list
+
+    def name(self, language: str) -> str:
+        """The name in this language (zh or en)."""
+        return self.name_zh if language == "zh" else self.name_en
+
+
 class BusinessEvent(db.Model):
     """Something that happened in a store (a car delivered, a loan paid out) with its reference."""
 

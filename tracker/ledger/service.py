@@ -9,27 +9,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from tracker.calendar.deadlines import event_due, recurring_due, request_due
+from tracker.calendar.deadlines import due_after, recurring_due
 from tracker.calendar.service import store_calendar
 from tracker.calendar.workdays import WorkingCalendar
-from tracker.catalog.dealership import EVENT_TYPES
 from tracker.catalog.models import Commitment
-from tracker.errors import N_, BadInput, Conflict, NotAllowed, NotFound, Word
+from tracker.errors import N_, BadInput, Conflict, NotFound, Word
+from tracker.ledger import permissions
 from tracker.ledger.models import (
     OPEN_STATUSES,
     RETURN_REASONS,
     AuditEntry,
     BusinessEvent,
     Deliverable,
+    EventType,
     Submission,
     Waiver,
 )
+from tracker.ledger.signals import deliverable_decided
 from tracker.org.models import Person, Store
-from tracker.scorecards.service import record_final
 
 # How far ahead recurring deliverables are kept created.
 RECURRING_HORIZON = timedelta(weeks=6)
@@ -120,100 +121,163 @@ def get_deliverable(session: Session, deliverable_id: int) -> Deliverable:
     return deliverable
 
 
+# --- event types ---
+
+
+def event_types(session: Session) -> list[EventType]:
+    """Every event type a clerk can record, in the order of the list."""
+    return list(session.scalars(select(EventType).order_by(EventType.position, EventType.code)))
+
+
+def event_type_names(session: Session, language: str) -> dict[str, str]:
+    """Each event type's name in this language (zh or en), by code: one query for a page."""
+    return {t.code: t.name(language) for t in event_types(session)}
+
+
+def require_event_type(session: Session, code: str | None) -> None:
+    """Refuse a code that names no event type."""
+    if code is None or session.get(EventType, code) is None:
+        raise BadInput(
+            N_("unknown event type %(type)r; known: %(known)s"),
+            type=code,
+            known=", ".join(t.code for t in event_types(session)),
+        )
+
+
+def ensure_event_types(session: Session, types: dict[str, tuple[str, str]]) -> list[str]:
+    """Add the event types (code: (English, Chinese) names) not there yet; returns their codes.
+    Types already there keep their names and their place in the list."""
+    existing = set(session.scalars(select(EventType.code)))
+    last = session.scalar(select(func.max(EventType.position))) or 0
+    added = [code for code in types if code not in existing]
+    for position, code in enumerate(added, start=last + 1):
+        name_en, name_zh = types[code]
+        session.add(EventType(code=code, name_en=name_en, name_zh=name_zh, position=position))
+    session.flush()
+    return added
+
+
 # --- business events ---
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What a clerk says happened: the fields of a business event before it is recorded."""
+
+    store: Store
+    type: str
+    occurred_at: datetime
+    reference: str
+    customer: str | None = None
+    vin: str | None = None
+    amount: Decimal | str | None = None
 
 
 def record_event(
     session: Session,
+    new: NewEvent,
     *,
-    store: Store,
-    type: str,
-    occurred_at: datetime,
-    reference: str,
     by: Person | None,
     now: datetime,
-    customer: str | None = None,
-    vin: str | None = None,
-    amount: Decimal | str | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> tuple[BusinessEvent, list[Deliverable]]:
     """Record a business event and create the deliverables it triggers, due per their rules.
 
     `calendar` is the store's working calendar, for callers recording many events at once."""
-    if type not in EVENT_TYPES:
-        raise BadInput(
-            N_("unknown event type %(type)r; known: %(known)s"),
-            type=type,
-            known=", ".join(EVENT_TYPES),
-        )
-    require_aware(occurred_at, "the event time")
-    if occurred_at > now + timedelta(minutes=5):
+    event = create_event(session, new, by=by, now=now)
+    created = create_event_deliverables(session, event, by=by, now=now, calendar=calendar)
+    return event, created
+
+
+def create_event(
+    session: Session, new: NewEvent, *, by: Person | None, now: datetime
+) -> BusinessEvent:
+    """Check what a clerk says happened and record it (no deliverables yet)."""
+    require_event_type(session, new.type)
+    require_aware(new.occurred_at, "the event time")
+    if new.occurred_at > now + timedelta(minutes=5):
         raise BadInput(N_("the event time is in the future; record an event once it has happened"))
-    reference = (reference or "").strip()
+    reference = (new.reference or "").strip()
     if not reference:
         raise BadInput(N_("a reference (deal number, customer or document) is required"))
-    if by is not None and by.store_id != store.id and by.role != "admin":
-        raise NotAllowed(
-            N_("%(email)s works in another store and cannot record events in %(store)s"),
-            email=by.email,
-            store=store.code,
-        )
-    vin = (vin or "").strip().upper() or None
+    permissions.require_recorder(by, new.store)
+    vin = (new.vin or "").strip().upper() or None
     if vin and len(vin) != 17:
         raise BadInput(N_("a VIN has 17 characters"))
     event = BusinessEvent(
-        store_id=store.id,
-        type=type,
-        occurred_at=occurred_at,
+        store_id=new.store.id,
+        store=new.store,
+        type=new.type,
+        occurred_at=new.occurred_at,
         reference=reference,
-        customer=(customer or "").strip() or None,
+        customer=(new.customer or "").strip() or None,
         vin=vin,
-        amount=_amount(amount),
+        amount=_amount(new.amount),
         recorded_by_id=by.id if by else None,
         recorded_at=now,
     )
     session.add(event)
     session.flush()
+    return event
+
+
+def create_event_deliverables(
+    session: Session,
+    event: BusinessEvent,
+    *,
+    by: Person | None,
+    now: datetime,
+    calendar: WorkingCalendar | None = None,
+) -> list[Deliverable]:
+    """The deliverables an event triggers (per the commitments on its type), due per their rules;
+    checklist points are presented at once."""
+    store = event.store
     commitments = session.scalars(
         select(Commitment)
-        .where(Commitment.event_type == type, Commitment.retired_at.is_(None))
+        .where(Commitment.event_type == event.type, Commitment.retired_at.is_(None))
         .order_by(Commitment.id)
     ).all()
     calendar = calendar or store_calendar(session, store)
-    local_time = occurred_at.astimezone(store.zone).time()
+    local_time = event.occurred_at.astimezone(store.zone).time()
     created = []
     for commitment in commitments:
         version = commitment.current
         if not version.triggered_at(local_time):
             continue
-        due_at = event_due(version.rule(commitment.kind), occurred_at, store.zone, calendar)
+        due_at = due_after(version.rule(commitment.kind), event.occurred_at, store.zone, calendar)
         deliverable = _new_deliverable(
             commitment,
             store,
             due_at,
             now,
             event_id=event.id,
-            reference=reference,
+            reference=event.reference,
             amount=event.amount,
             dedupe_key=f"e:{commitment.id}:{event.id}",
         )
         session.add(deliverable)
         session.flush()
-        _audit(session, now, by, deliverable, "created", None, "open", event=type)
+        _audit(session, now, by, deliverable, "created", None, "open", event=event.type)
         if commitment.kind == "checklist":
-            # A checklist point is presented at the event itself; the receiver checks it.
-            _submit(
-                session,
-                deliverable,
-                by=by,
-                now=now,
-                evidence=Evidence(reference=reference),
-                late_reason=None,
-                expected_version=None,
-                note="presented at the event",
-            )
+            present_checklist(session, deliverable, by=by, now=now)
         created.append(deliverable)
-    return event, created
+    return created
+
+
+def present_checklist(
+    session: Session, deliverable: Deliverable, *, by: Person | None, now: datetime
+) -> Submission:
+    """A checklist point is presented at the event itself; the receiver checks it."""
+    return _submit(
+        session,
+        deliverable,
+        by=by,
+        now=now,
+        evidence=Evidence(reference=deliverable.reference),
+        late_reason=None,
+        expected_version=None,
+        note="presented at the event",
+    )
 
 
 # --- recurring deliverables ---
@@ -312,12 +376,12 @@ def raise_request(
         raise BadInput(N_("%(code)s is not raised on request"), code=commitment.code)
     if commitment.retired:
         raise BadInput(N_("%(code)s is retired"), code=commitment.code)
-    _require_receiver(by, commitment.receiver_id, store.id, "raise a request for")
+    permissions.require_requester(by, commitment, store)
     note = (note or "").strip()
     if not note:
         raise BadInput(N_("say what is needed: the request's note is required"))
     if due_at is None:
-        due_at = request_due(
+        due_at = due_after(
             commitment.current.rule("request"), now, store.zone, store_calendar(session, store)
         )
     require_aware(due_at, "the due time")
@@ -341,33 +405,6 @@ def raise_request(
 # --- life of a deliverable ---
 
 
-def may_submit(person: Person, deliverable: Deliverable) -> bool:
-    """People of the providing department in the deliverable's store submit it."""
-    return (
-        person.active
-        and person.department_id == deliverable.provider_id
-        and person.store_id == deliverable.store_id
-    )
-
-
-def may_decide(person: Person, deliverable: Deliverable) -> bool:
-    """People of the receiving department in the deliverable's store accept, return or waive it."""
-    return (
-        person.active
-        and person.department_id == deliverable.receiver_id
-        and person.store_id == deliverable.store_id
-    )
-
-
-def _require_receiver(person: Person, receiver_id: int, store_id: int, doing: str) -> None:
-    if not (person.active and person.department_id == receiver_id and person.store_id == store_id):
-        raise NotAllowed(
-            N_("%(email)s is not in the receiving department and cannot %(doing)s it"),
-            email=person.email,
-            doing=doing,
-        )
-
-
 def submit(
     session: Session,
     deliverable: Deliverable,
@@ -379,10 +416,7 @@ def submit(
     expected_version: int | None = None,
 ) -> Submission:
     """Hand a deliverable in. Late submissions need a reason; the time is the server's."""
-    if not may_submit(by, deliverable):
-        raise NotAllowed(
-            N_("%(email)s is not in the providing department and cannot submit it"), email=by.email
-        )
+    permissions.require_submitter(by, deliverable)
     if deliverable.status not in OPEN_STATUSES:
         raise Conflict(
             N_("deliverable %(id)s is %(status)s; nothing to submit"),
@@ -480,10 +514,7 @@ def accept(
     expected_version: int | None = None,
 ) -> Submission:
     """Accept the latest submission. Every checklist point must be ticked; otherwise return it."""
-    if not may_decide(by, deliverable):
-        raise NotAllowed(
-            N_("%(email)s is not in the receiving department and cannot accept it"), email=by.email
-        )
+    permissions.require_decider(by, deliverable, "accept")
     if deliverable.status != "submitted":
         raise BadInput(
             N_(
@@ -510,7 +541,7 @@ def accept(
         accepted_at=now,
         lateness_seconds=lateness,
     )
-    record_final(session, deliverable.id)
+    deliverable_decided.send(session, deliverable_id=deliverable.id, status="accepted")
     submission.outcome, submission.decided_at, submission.decided_by_id = "accepted", now, by.id
     submission.checklist = checklist
     _audit(
@@ -538,10 +569,7 @@ def return_deliverable(
     expected_version: int | None = None,
 ) -> Submission:
     """Send the latest submission back with a reason; the provider submits again."""
-    if not may_decide(by, deliverable):
-        raise NotAllowed(
-            N_("%(email)s is not in the receiving department and cannot return it"), email=by.email
-        )
+    permissions.require_decider(by, deliverable, "return")
     if reason not in RETURN_REASONS:
         raise BadInput(
             N_("a return needs a reason, one of: %(reasons)s"), reasons=", ".join(RETURN_REASONS)
@@ -594,10 +622,7 @@ def waive(
     expected_version: int | None = None,
 ) -> Waiver:
     """Declare a deliverable not applicable. The receiving side does it, with a reason."""
-    if not may_decide(by, deliverable):
-        raise NotAllowed(
-            N_("%(email)s is not in the receiving department and cannot waive it"), email=by.email
-        )
+    permissions.require_decider(by, deliverable, "waive")
     reason = (reason or "").strip()
     if not reason:
         raise BadInput(N_("a waiver needs a reason"))
@@ -612,7 +637,7 @@ def waive(
         )
     before = deliverable.status
     _transition(session, deliverable, OPEN_STATUSES, "waived", expected_version)
-    record_final(session, deliverable.id)
+    deliverable_decided.send(session, deliverable_id=deliverable.id, status="waived")
     waiver = Waiver(deliverable_id=deliverable.id, reason=reason, waived_by_id=by.id, waived_at=now)
     session.add(waiver)
     session.flush()
@@ -677,3 +702,134 @@ def _amount(value: Decimal | str | None) -> Decimal | None:
             N_("%(value)r is not an amount (positive, at most two decimals)"), value=value
         )
     return amount
+
+
+# --- what the pages show ---
+
+PAGE_LIMIT = 500  # rows on one list page; filters narrow it further
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The filters of the department's list: a status (`owed`, `all` or one status), one
+    commitment, only the overdue, a piece of the reference."""
+
+    status: str = "owed"
+    commitment_id: int | None = None
+    overdue: bool = False
+    text: str | None = None
+
+
+def provided_commitments(session: Session, department_id: int) -> list[Commitment]:
+    """The commitments a department provides, for the list's filter."""
+    return list(
+        session.scalars(
+            select(Commitment)
+            .where(Commitment.provider_id == department_id)
+            .order_by(Commitment.id)
+        )
+    )
+
+
+def department_list(
+    session: Session, person: Person, filters: ListFilters, now: datetime
+) -> list[Deliverable]:
+    """What the person's department owes in their store: overdue first, then by due time."""
+    d = Deliverable
+    overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now)
+    query = (
+        select(d)
+        .where(d.store_id == person.store_id, d.provider_id == person.department_id)
+        .options(joinedload(d.event))
+        .order_by(
+            case(
+                (overdue, 0),
+                (d.status.in_(OPEN_STATUSES), 1),
+                (d.status == "submitted", 2),
+                else_=3,
+            ),
+            d.due_at,
+            d.id,
+        )
+        .limit(PAGE_LIMIT)
+    )
+    if filters.status == "owed":
+        query = query.where(d.status.in_(OPEN_STATUSES))
+    elif filters.status != "all":
+        query = query.where(d.status == filters.status)
+    if filters.commitment_id is not None:
+        query = query.where(d.commitment_id == filters.commitment_id)
+    if filters.overdue:
+        query = query.where(overdue)
+    if filters.text and filters.text.strip():
+        text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(d.reference).like(f"%{text.lower()}%", escape="\\"))
+    return list(session.scalars(query).unique())
+
+
+def deliverables_to_submit(session: Session, person: Person, ids: list[int]) -> list[Deliverable]:
+    """The deliverables picked for one submission, by due time; NotFound if one does not exist,
+    NotAllowed if the person may not submit one of them."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Deliverable).where(Deliverable.id.in_(ids)).order_by(Deliverable.due_at)
+    ).all()
+    if len(rows) != len(set(ids)):
+        raise NotFound(N_("no deliverable %(id)s"), id=", ".join(map(str, sorted(set(ids)))))
+    for d in rows:
+        permissions.require_submitter(person, d)
+    return list(rows)
+
+
+def event_deliverables(session: Session, event: BusinessEvent) -> list[Deliverable]:
+    """The deliverables an event created, by due time."""
+    return list(
+        session.scalars(
+            select(Deliverable).where(Deliverable.event_id == event.id).order_by(Deliverable.due_at)
+        )
+    )
+
+
+def deal_file(
+    session: Session, store_id: int, reference: str
+) -> tuple[list[BusinessEvent], list[Deliverable]]:
+    """The events and deliverables of one deal reference in a store (any case)."""
+    if not reference:
+        return [], []
+    events = session.scalars(
+        select(BusinessEvent)
+        .where(
+            BusinessEvent.store_id == store_id,
+            func.lower(BusinessEvent.reference) == reference.lower(),
+        )
+        .order_by(BusinessEvent.occurred_at)
+    ).all()
+    rows = session.scalars(
+        select(Deliverable)
+        .where(
+            Deliverable.store_id == store_id,
+            func.lower(Deliverable.reference) == reference.lower(),
+        )
+        .order_by(Deliverable.due_at, Deliverable.id)
+    ).all()
+    return list(events), list(rows)
+
+
+def deliverable_history(
+    session: Session, deliverable: Deliverable
+) -> tuple[list[Submission], list[AuditEntry]]:
+    """A deliverable's submissions and its audit trail, in the order things happened."""
+    submissions = session.scalars(
+        select(Submission)
+        .where(Submission.deliverable_id == deliverable.id)
+        .options(joinedload(Submission.submitted_by), joinedload(Submission.decided_by))
+        .order_by(Submission.seq)
+    ).all()
+    history = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "deliverable", AuditEntry.entity_id == deliverable.id)
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.id)  # the order things happened (`at` may be cut to the second)
+    ).all()
+    return list(submissions), list(history)

@@ -14,48 +14,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
 
 from tracker import clock
-from tracker.auth.permissions import can_see_deliverable, can_see_store, require
-from tracker.catalog.models import Commitment
 from tracker.errors import Conflict, NotAllowed, TrackerError
 from tracker.extensions import db
-from tracker.ledger import display, uploads
+from tracker.ledger import display, permissions, uploads
 from tracker.ledger import service as ledger
 from tracker.ledger.forms import BatchSubmitForm, EventForm, MineFilterForm, SubmitForm
-from tracker.ledger.models import (
-    OPEN_STATUSES,
-    AuditEntry,
-    BusinessEvent,
-    Deliverable,
-    Submission,
-)
+from tracker.ledger.models import OPEN_STATUSES, BusinessEvent, Deliverable, Submission
+from tracker.web import abort_if_refused, explain, parse_id, refused, visible_deliverable
 
 bp = Blueprint("ledger", __name__)
 display.register(bp)
-
-PAGE_LIMIT = 500  # rows on one page; filters narrow it further
-
-
-def explain(exc: TrackerError) -> str:
-    """A domain error in the person's language where the page knows what it means."""
-    if isinstance(exc, Conflict):
-        return _(
-            "Someone changed this a moment ago (perhaps in another tab); nothing was done. "
-            "Here is where it stands now."
-        )
-    return exc.localized()
-
-
-def visible_deliverable(deliverable_id: int) -> Deliverable:
-    """The deliverable, if this person may see it: 404 if none, 403 if another store's."""
-    deliverable = db.session.get(Deliverable, deliverable_id)
-    if deliverable is None:
-        abort(404)
-    require(can_see_deliverable(current_user, deliverable))
-    return deliverable
 
 
 # --- our department ---
@@ -67,47 +37,18 @@ def mine():
     """What the person's department owes in their store: overdue first, then by due time."""
     now = clock.now()
     form = MineFilterForm(request.args)
-    commitments = db.session.scalars(
-        select(Commitment)
-        .where(Commitment.provider_id == current_user.department_id)
-        .order_by(Commitment.id)
-    ).all()
+    commitments = ledger.provided_commitments(db.session, current_user.department_id)
     form.commitment.choices = [("", _("all"))] + [
         (str(c.id), f"{c.code} · {c.current.title(display.language())}") for c in commitments
     ]
-    d = Deliverable
-    overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now)
-    query = (
-        select(d)
-        .where(d.store_id == current_user.store_id, d.provider_id == current_user.department_id)
-        .options(joinedload(d.event))
-        .order_by(
-            case(
-                (overdue, 0),
-                (d.status.in_(OPEN_STATUSES), 1),
-                (d.status == "submitted", 2),
-                else_=3,
-            ),
-            d.due_at,
-            d.id,
-        )
-        .limit(PAGE_LIMIT)
-    )
-    status = form.status.data if form.status.data in dict(form.status.choices) else "owed"
-    if status == "owed":
-        query = query.where(d.status.in_(OPEN_STATUSES))
-    elif status != "all":
-        query = query.where(d.status == status)
-    if (form.commitment.data or "").isdigit():
-        query = query.where(d.commitment_id == int(form.commitment.data))
-    if form.overdue.data:
-        query = query.where(overdue)
-    if form.q.data and form.q.data.strip():
-        text = form.q.data.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(d.reference).like(f"%{text.lower()}%", escape="\\"))
-    rows = db.session.scalars(query).unique().all()
+    rows = ledger.department_list(db.session, current_user, form.filters(), now)
     return render_template(
-        "ledger/mine.html", form=form, rows=rows, now=now, limit=PAGE_LIMIT, open=OPEN_STATUSES
+        "ledger/mine.html",
+        form=form,
+        rows=rows,
+        now=now,
+        limit=ledger.PAGE_LIMIT,
+        open=OPEN_STATUSES,
     )
 
 
@@ -118,44 +59,22 @@ def mine():
 @login_required
 def submit(deliverable_id: int):
     """Hand one deliverable in with its evidence; the time is the server's."""
-    deliverable = visible_deliverable(deliverable_id)
-    require(ledger.may_submit(current_user, deliverable))
+    d = visible_deliverable(deliverable_id)
+    if not permissions.may_submit(current_user, d):
+        abort(403)
     now = clock.now()
     form = SubmitForm(
-        required=deliverable.version.evidence,
-        late=ledger.server_time(now) > deliverable.due_at,
-        state_version=deliverable.state_version,
-        reference=deliverable.reference,
+        required=d.version.evidence,
+        late=ledger.server_time(now) > d.due_at,
+        state_version=d.state_version,
+        reference=d.reference,
     )
-    if deliverable.status not in OPEN_STATUSES:
-        if form.is_submitted():  # a stale tab: someone submitted it meanwhile
-            return _refused(Conflict(""), "ledger.deliverable", deliverable_id=deliverable.id)
-        flash(_("This deliverable is %(s)s: there is nothing to submit.", s=_status(deliverable)))
-        return redirect(url_for("ledger.deliverable", deliverable_id=deliverable.id))
+    if d.status not in OPEN_STATUSES:
+        return _nothing_to_submit(d, stale=form.is_submitted())
     if form.validate_on_submit():
-        evidence = uploads.save(form.file.data, **form.evidence_fields())
-        try:
-            ledger.submit(
-                db.session,
-                deliverable,
-                by=current_user,
-                now=now,
-                evidence=evidence,
-                late_reason=form.late_reason.data,
-                expected_version=_int(form.state_version.data),
-            )
-            db.session.commit()
-        except TrackerError as exc:
-            db.session.rollback()
-            uploads.discard(evidence)
-            if isinstance(exc, Conflict | NotAllowed):
-                return _refused(exc, "ledger.deliverable", deliverable_id=deliverable_id)
-            flash(explain(exc), "error")
-            return render_template("ledger/submit.html", form=form, d=deliverable, now=now), 400
-        flash(_("Submitted. %(receiver)s will check it.", receiver=_receiver(deliverable)))
-        return redirect(url_for("ledger.mine"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("ledger/submit.html", form=form, d=deliverable, now=now), status
+        return _hand_in([d], form, {d.id: parse_id(form.state_version.data)}, now)
+    page = render_template("ledger/submit.html", form=form, d=d, now=now)
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.route("/deliverables/submit", methods=["GET", "POST"])
@@ -163,59 +82,18 @@ def submit(deliverable_id: int):
 def submit_batch():
     """Hand several deliverables in at once with the same evidence: all of them or none."""
     now = clock.now()
-    ids = [int(i) for i in request.values.getlist("ids") if i.isdigit()]
     form = BatchSubmitForm()
-    if form.is_submitted():
-        pairs = form.chosen()
-        ids = [deliverable_id for deliverable_id, _version in pairs]
-    else:
-        pairs = []
-    chosen = _chosen_deliverables(ids)
+    pairs = dict(form.chosen()) if form.is_submitted() else {}
+    ids = list(pairs) if form.is_submitted() else _ids(request.values.getlist("ids"))
+    chosen = _to_submit(ids)
     if not chosen:
         flash(_("Tick the deliverables to submit first."), "error")
         return redirect(url_for("ledger.mine"))
-    form.required = {e for d in chosen for e in (d.version.evidence or [])}
-    form.late = any(ledger.server_time(now) > d.due_at for d in chosen)
-    if not form.is_submitted():
-        form.items.data = ",".join(f"{d.id}:{d.state_version}" for d in chosen)
-        references = {d.reference for d in chosen}
-        form.reference.data = references.pop() if len(references) == 1 else None
-    elif form.validate():
-        versions = dict(pairs)
-        evidence = uploads.save(form.file.data, **form.evidence_fields())
-        try:
-            for d in chosen:
-                ledger.submit(
-                    db.session,
-                    d,
-                    by=current_user,
-                    now=now,
-                    evidence=evidence,
-                    late_reason=form.late_reason.data,
-                    expected_version=versions[d.id],
-                )
-            db.session.commit()
-        except TrackerError as exc:
-            db.session.rollback()
-            uploads.discard(evidence)
-            return _refused(exc, "ledger.mine")
-        flash(_("Submitted %(n)d deliverables.", n=len(chosen)))
-        return redirect(url_for("ledger.mine"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("ledger/submit_batch.html", form=form, rows=chosen, now=now), status
-
-
-def _chosen_deliverables(ids: list[int]) -> list[Deliverable]:
-    if not ids:
-        return []
-    rows = db.session.scalars(
-        select(Deliverable).where(Deliverable.id.in_(ids)).order_by(Deliverable.due_at)
-    ).all()
-    if len(rows) != len(set(ids)):
-        abort(404)
-    for d in rows:
-        require(can_see_deliverable(current_user, d) and ledger.may_submit(current_user, d))
-    return list(rows)
+    form.prepare(chosen, late=any(ledger.server_time(now) > d.due_at for d in chosen))
+    if form.is_submitted() and form.validate():
+        return _hand_in(chosen, form, pairs, now)
+    page = render_template("ledger/submit_batch.html", form=form, rows=chosen, now=now)
+    return page, 400 if form.is_submitted() else 200
 
 
 # --- business events ---
@@ -231,27 +109,16 @@ def record_event():
     if form.validate_on_submit():
         try:
             event, _created = ledger.record_event(
-                db.session,
-                store=store,
-                type=form.type.data,
-                occurred_at=form.occurred_instant(),
-                reference=form.reference.data,
-                customer=form.customer.data,
-                vin=form.vin.data,
-                amount=form.amount.data,
-                by=current_user,
-                now=now,
+                db.session, form.new_event(store), by=current_user, now=now
             )
             db.session.commit()
+            return redirect(url_for("ledger.event", event_id=event.id))
         except TrackerError as exc:
             db.session.rollback()
-            if isinstance(exc, NotAllowed):
-                abort(403)
+            abort_if_refused(exc)
             flash(explain(exc), "error")
-            return render_template("ledger/record_event.html", form=form, store=store), 400
-        return redirect(url_for("ledger.event", event_id=event.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("ledger/record_event.html", form=form, store=store), status
+    page = render_template("ledger/record_event.html", form=form, store=store)
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.get("/events/<int:event_id>")
@@ -261,10 +128,9 @@ def event(event_id: int):
     found = db.session.get(BusinessEvent, event_id)
     if found is None:
         abort(404)
-    require(can_see_store(current_user, found.store_id))
-    rows = db.session.scalars(
-        select(Deliverable).where(Deliverable.event_id == found.id).order_by(Deliverable.due_at)
-    ).all()
+    if not permissions.may_see_event(current_user, found):
+        abort(403)
+    rows = ledger.event_deliverables(db.session, found)
     return render_template("ledger/event.html", event=found, rows=rows, now=clock.now())
 
 
@@ -276,24 +142,7 @@ def event(event_id: int):
 def deal_file():
     """Everything owed for one deal reference across the departments of the person's store."""
     ref = (request.args.get("ref") or "").strip()[:100]
-    events, rows = [], []
-    if ref:
-        events = db.session.scalars(
-            select(BusinessEvent)
-            .where(
-                BusinessEvent.store_id == current_user.store_id,
-                func.lower(BusinessEvent.reference) == ref.lower(),
-            )
-            .order_by(BusinessEvent.occurred_at)
-        ).all()
-        rows = db.session.scalars(
-            select(Deliverable)
-            .where(
-                Deliverable.store_id == current_user.store_id,
-                func.lower(Deliverable.reference) == ref.lower(),
-            )
-            .order_by(Deliverable.due_at, Deliverable.id)
-        ).all()
+    events, rows = ledger.deal_file(db.session, current_user.store_id, ref)
     return render_template(
         "ledger/deal_file.html", ref=ref, events=events, rows=rows, now=clock.now()
     )
@@ -306,27 +155,16 @@ def deal_file():
 @login_required
 def deliverable(deliverable_id: int):
     """A deliverable: what is owed, every submission, the waiver and its whole history."""
-    found = visible_deliverable(deliverable_id)
-    submissions = db.session.scalars(
-        select(Submission)
-        .where(Submission.deliverable_id == found.id)
-        .options(joinedload(Submission.submitted_by), joinedload(Submission.decided_by))
-        .order_by(Submission.seq)
-    ).all()
-    history = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.entity == "deliverable", AuditEntry.entity_id == found.id)
-        .options(joinedload(AuditEntry.actor))
-        .order_by(AuditEntry.id)  # the order things happened (`at` may be cut to the second)
-    ).all()
+    d = visible_deliverable(deliverable_id)
+    submissions, history = ledger.deliverable_history(db.session, d)
     return render_template(
         "ledger/deliverable.html",
-        d=found,
+        d=d,
         submissions=submissions,
         history=history,
         now=clock.now(),
-        may_submit=ledger.may_submit(current_user, found) and found.status in OPEN_STATUSES,
-        may_decide=ledger.may_decide(current_user, found),
+        may_submit=permissions.may_submit(current_user, d) and d.status in OPEN_STATUSES,
+        may_decide=permissions.may_decide(current_user, d),
     )
 
 
@@ -337,7 +175,8 @@ def evidence(submission_id: int):
     submission = db.session.get(Submission, submission_id)
     if submission is None or not submission.file_path:
         abort(404)
-    require(can_see_deliverable(current_user, submission.deliverable))
+    if not permissions.may_see_deliverable(current_user, submission.deliverable):
+        abort(403)
     return send_from_directory(
         current_app.config["UPLOAD_DIR"],
         submission.file_path,
@@ -350,21 +189,65 @@ def evidence(submission_id: int):
 # --- helpers ---
 
 
-def _refused(exc: TrackerError, endpoint: str, **values):
-    """After a refused change (nothing written): say why and show where things stand."""
-    if isinstance(exc, NotAllowed):
-        abort(403)
+def _ids(values: list[str]) -> list[int]:
+    return [i for i in map(parse_id, values) if i is not None]
+
+
+def _to_submit(ids: list[int]) -> list[Deliverable]:
+    """The deliverables picked on the list, if this person may submit every one (else 403/404)."""
+    try:
+        return ledger.deliverables_to_submit(db.session, current_user, ids)
+    except TrackerError as exc:
+        abort_if_refused(exc)
+        raise
+
+
+def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], now):
+    """Keep the evidence once and submit each with it: all of them, or none and no file."""
+    evidence = uploads.save(form.file.data, **form.evidence_fields())
+    try:
+        for d in chosen:
+            ledger.submit(
+                db.session,
+                d,
+                by=current_user,
+                now=now,
+                evidence=evidence,
+                late_reason=form.late_reason.data,
+                expected_version=versions.get(d.id),
+            )
+        db.session.commit()
+    except TrackerError as exc:
+        db.session.rollback()
+        uploads.discard(evidence)
+        return _after_refusal(exc, chosen, form, now)
+    flash(_submitted(chosen, batch=isinstance(form, BatchSubmitForm)))
+    return redirect(url_for("ledger.mine"))
+
+
+def _submitted(chosen: list[Deliverable], batch: bool) -> str:
+    if batch:
+        return _("Submitted %(n)d deliverables.", n=len(chosen))
+    receiver = chosen[0].commitment.receiver.name(display.language())
+    return _("Submitted. %(receiver)s will check it.", receiver=receiver)
+
+
+def _after_refusal(exc: TrackerError, chosen: list[Deliverable], form, now):
+    """A refused batch goes back to the list; a single submission shows its form again, unless
+    it was taken meanwhile or is not this person's to submit."""
+    if isinstance(form, BatchSubmitForm):
+        return refused(exc, "ledger.mine")
+    d = chosen[0]
+    if isinstance(exc, Conflict | NotAllowed):
+        return refused(exc, "ledger.deliverable", deliverable_id=d.id)
     flash(explain(exc), "error")
-    return redirect(url_for(endpoint, **values))
+    return render_template("ledger/submit.html", form=form, d=d, now=now), 400
 
 
-def _status(deliverable: Deliverable) -> str:
-    return str(display.STATUS_LABELS.get(deliverable.status, deliverable.status))
-
-
-def _receiver(deliverable: Deliverable) -> str:
-    return deliverable.commitment.receiver.name(display.language())
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+def _nothing_to_submit(d: Deliverable, stale: bool):
+    """A deliverable already handed in or decided: a stale tab is told someone was quicker."""
+    if stale:
+        return refused(Conflict(""), "ledger.deliverable", deliverable_id=d.id)
+    status = str(display.STATUS_LABELS.get(d.status, d.status))
+    flash(_("This deliverable is %(s)s: there is nothing to submit.", s=status))
+    return redirect(url_for("ledger.deliverable", deliverable_id=d.id))

@@ -1,0 +1,158 @@
+"""`flask --app wsgi tracker event | deliverable ...`: the ledger's commands, for operators,
+scripts and importing history. Registered on the `tracker` group by the app factory."""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from tracker import clock
+from tracker.cli import command, parse_instant, table
+from tracker.extensions import db
+from tracker.ledger import service as ledger
+from tracker.ledger import uploads
+from tracker.ledger.models import Deliverable
+from tracker.org import service as org
+
+
+def register(group: AppGroup) -> None:
+    """Add the ledger's commands to the `tracker` command group."""
+    group.add_command(event_cli)
+    group.add_command(deliverable_cli)
+
+
+def deliverable_row(d: Deliverable) -> dict:
+    """A deliverable as plain data, due time in the store's zone with its offset."""
+    return {
+        "id": d.id,
+        "commitment": d.commitment.code,
+        "store": d.store.code,
+        "status": d.status,
+        "due": d.due_at.astimezone(d.store.zone).isoformat(),
+        "reference": d.reference,
+        "period": d.period,
+    }
+
+
+# --- business events ---
+
+event_cli = AppGroup("event", help="Business events.")
+
+
+@command(event_cli, "record")
+@click.option("--type", "type_", required=True)
+@click.option("--store", "store_code", required=True)
+@click.option(
+    "--at", "at", default=None, help="When it happened, ISO 8601 with offset (default now)."
+)
+@click.option("--ref", "reference", required=True)
+@click.option("--customer", default=None)
+@click.option("--vin", default=None)
+@click.option("--amount", default=None)
+@click.option("--by", "by", default=None, help="Email of the clerk recording it.")
+def event_record(type_, store_code, at, reference, customer, vin, amount, by):
+    """Record a business event; prints the deliverables it created and their due times."""
+    now = clock.now()
+    new = ledger.NewEvent(
+        store=org.get_store(db.session, store_code),
+        type=type_,
+        occurred_at=parse_instant(at, "event time") if at else now,
+        reference=reference,
+        customer=customer,
+        vin=vin,
+        amount=amount,
+    )
+    person = org.get_person(db.session, by) if by else None
+    event, created = ledger.record_event(db.session, new, by=person, now=now)
+    rows = [deliverable_row(d) for d in created]
+    return (
+        {"event": event.id, "deliverables": rows},
+        f"event {event.id} recorded\n" + table(rows, ["id", "commitment", "due", "status"]),
+    )
+
+
+# --- deliverables ---
+
+deliverable_cli = AppGroup("deliverable", help="Submit, accept, return or waive a deliverable.")
+
+common = [
+    click.argument("deliverable_id", type=int),
+    click.option("--by", required=True, help="Email of the person acting."),
+    click.option("--at", default=None, help="ISO 8601 with offset; for importing history only."),
+]
+
+
+def with_common(fn):
+    """The deliverable's id, --by and --at, which every deliverable command takes."""
+    for decorator in reversed(common):
+        fn = decorator(fn)
+    return fn
+
+
+@command(deliverable_cli, "submit")
+@with_common
+@click.option("--reason", default=None, help="Why it is late (required when it is).")
+@click.option("--reference", default=None)
+@click.option("--amount", default=None)
+@click.option("--note", default=None)
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False), default=None)
+def deliverable_submit(deliverable_id, by, at, reason, reference, amount, note, file_):
+    """Submit a deliverable with its evidence."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    path = Path(file_) if file_ else None
+    evidence = uploads.save_path(path, reference=reference, amount=amount, note=note)
+    try:
+        ledger.submit(
+            db.session, deliverable, by=person, now=now, evidence=evidence, late_reason=reason
+        )
+    except Exception:
+        uploads.discard(evidence)  # nothing half-written: no file without its submission
+        raise
+    return _done(deliverable, "")
+
+
+@command(deliverable_cli, "accept")
+@with_common
+def deliverable_accept(deliverable_id, by, at):
+    """Accept a submitted deliverable (its checklist is taken as all ticked)."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    ledger.accept(db.session, deliverable, by=person, now=now)
+    return _done(deliverable, "")
+
+
+@command(deliverable_cli, "return")
+@with_common
+@click.option(
+    "--reason", required=False, default=None, help="incomplete, unsigned, wrong_amount or other"
+)
+@click.option("--note", default=None)
+def deliverable_return(deliverable_id, by, at, reason, note):
+    """Return a submitted deliverable with a reason."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    ledger.return_deliverable(
+        db.session, deliverable, by=person, now=now, reason=reason or "", note=note
+    )
+    return _done(deliverable, f"({reason})")
+
+
+@command(deliverable_cli, "waive")
+@with_common
+@click.option("--reason", default=None)
+def deliverable_waive(deliverable_id, by, at, reason):
+    """Waive a deliverable that does not apply, with a reason."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    ledger.waive(db.session, deliverable, by=person, now=now, reason=reason or "")
+    return _done(deliverable, "")
+
+
+def _acting(deliverable_id, by, at):
+    """The deliverable, the person, and the instant (--at is for importing history only)."""
+    deliverable = ledger.get_deliverable(db.session, deliverable_id)
+    person = org.get_person(db.session, by)
+    return deliverable, person, parse_instant(at, "--at time") if at else clock.now()
+
+
+def _done(deliverable, text):
+    db.session.flush()
+    row = deliverable_row(deliverable)
+    return row, f"deliverable {row['id']} is {row['status']} {text}".rstrip()

@@ -1,0 +1,105 @@
+"""Who may see and do what in the ledger and the inbox: the one home of these rules.
+
+Views ask the `may_*` questions (and answer 403), the service and the CLI call the `require_*`
+checks, which raise NotAllowed with a message a script can print."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.catalog.models import Commitment
+from tracker.errors import N_, NotAllowed
+from tracker.ledger.models import BusinessEvent, Deliverable
+from tracker.org.models import Person, Store
+
+
+def may_see_store(person: Person, store_id: int) -> bool:
+    """People see their own store; leads and administrators see every store."""
+    return person.sees_all_stores or person.store_id == store_id
+
+
+def may_see_deliverable(person: Person, deliverable: Deliverable) -> bool:
+    """Anyone of the store may look (a deal file spans departments); acting is narrower."""
+    return may_see_store(person, deliverable.store_id)
+
+
+def may_see_event(person: Person, event: BusinessEvent) -> bool:
+    """A business event is seen by whoever sees its store."""
+    return may_see_store(person, event.store_id)
+
+
+def may_record_event(person: Person, store: Store) -> bool:
+    """People record events in their own store; administrators in any."""
+    return person.store_id == store.id or person.role == "admin"
+
+
+def may_submit(person: Person, deliverable: Deliverable) -> bool:
+    """People of the providing department in the deliverable's store submit it."""
+    return (
+        person.active
+        and person.department_id == deliverable.provider_id
+        and person.store_id == deliverable.store_id
+    )
+
+
+def is_receiver(person: Person, receiver_id: int, store_id: int) -> bool:
+    """True for an active person of this receiving department in this store."""
+    return person.active and person.department_id == receiver_id and person.store_id == store_id
+
+
+def may_decide(person: Person, deliverable: Deliverable) -> bool:
+    """People of the receiving department in the deliverable's store accept, return or waive it."""
+    return is_receiver(person, deliverable.receiver_id, deliverable.store_id)
+
+
+def has_inbox(session: Session, person: Person) -> bool:
+    """True when some commitment's receiver is this person's department (Finance, usually)."""
+    found = session.scalar(
+        select(Commitment.id).where(Commitment.receiver_id == person.department_id).limit(1)
+    )
+    return found is not None
+
+
+# --- the same rules as refusals, for the service and the command line ---
+
+
+def require_recorder(person: Person | None, store: Store) -> None:
+    """Refuse a person of another store (nobody named: a script or a job records it)."""
+    if person is not None and not may_record_event(person, store):
+        raise NotAllowed(
+            N_("%(email)s works in another store and cannot record events in %(store)s"),
+            email=person.email,
+            store=store.code,
+        )
+
+
+def require_submitter(person: Person, deliverable: Deliverable) -> None:
+    """Refuse anyone but the providing department of the deliverable's store."""
+    if not may_submit(person, deliverable):
+        raise NotAllowed(
+            N_("%(email)s is not in the providing department and cannot submit it"),
+            email=person.email,
+        )
+
+
+# One message per action, so that each reads naturally once translated.
+DECISIONS = {
+    "accept": N_("%(email)s is not in the receiving department and cannot accept it"),
+    "return": N_("%(email)s is not in the receiving department and cannot return it"),
+    "waive": N_("%(email)s is not in the receiving department and cannot waive it"),
+}
+
+
+def require_decider(person: Person, deliverable: Deliverable, action: str) -> None:
+    """Refuse anyone but the receiving department of the deliverable's store."""
+    if not may_decide(person, deliverable):
+        raise NotAllowed(DECISIONS[action], email=person.email)
+
+
+def require_requester(person: Person, commitment: Commitment, store: Store) -> None:
+    """Only the commitment's receiving department in the store raises a request for it."""
+    if not is_receiver(person, commitment.receiver_id, store.id):
+        raise NotAllowed(
+            N_("%(email)s is not in the receiving department and cannot %(doing)s it"),
+            email=person.email,
+            doing="raise a request for",
+        )
