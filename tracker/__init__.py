@@ -55,10 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from tracker.admin.views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.calendar import cli as calendar_cli
+    from tracker.catalog import cli as catalog_cli
     from tracker.cli import tracker_cli
     from tracker.inbox.views import bp as inbox_bp
     from tracker.ledger.views import bp as ledger_bp
+    from tracker.org import cli as org_cli
     from tracker.reminders.cli import register as register_reminder_commands
+    from tracker.scorecards import cli as scorecards_cli
     from tracker.scorecards.views import bp as scorecards_bp
     from tracker.web import bp as web_bp
 
@@ -66,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     errorhandlers.init_app(app)
     register_reminder_commands(tracker_cli)
+    for area in (org_cli, catalog_cli, calendar_cli, scorecards_cli):
+        area.register(tracker_cli)
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)

@@ -5,7 +5,8 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.auth.permissions import can_see_scorecards, is_receiving_department
+from tracker.auth.permissions import is_receiving_department
+from tracker.scorecards.permissions import can_see_scorecards
 
 # (endpoint, label, who sees the link)
 MENU = [

@@ -11,6 +11,7 @@ from tracker.calendar.deadlines import Rule, event_due, recurring_due, request_d
 from tracker.calendar.models import CalendarOverride
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
+from tracker.catalog.service import code_order
 from tracker.errors import N_, BadInput
 from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 
@@ -128,10 +129,8 @@ def preview_due_times(
 
 def active_commitments(session: Session) -> list[Commitment]:
     """Every commitment, live ones first, by code."""
-    from tracker.scorecards.service import _code_order
-
     commitments = list(session.scalars(select(Commitment)).unique())
-    commitments.sort(key=lambda c: (c.retired, _code_order(c.code)))
+    commitments.sort(key=lambda c: (c.retired, code_order(c.code)))
     return commitments
 
 

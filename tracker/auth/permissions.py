@@ -51,11 +51,6 @@ def is_receiving_department(person: Person) -> bool:
     )
 
 
-def can_see_scorecards(person: Person) -> bool:
-    """Heads see their department's; leads and administrators see all; clerks do not."""
-    return person.role in ("head", "lead", "admin")
-
-
 def require(condition: bool) -> None:
     """Abort with 403 unless the condition holds."""
     if not condition:

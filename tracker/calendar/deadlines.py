@@ -224,6 +224,12 @@ def request_due(rule: Rule, raised_at: datetime, tz: ZoneInfo, cal: WorkingCalen
     return _counted_due(rule, raised_at, tz, cal)
 
 
+def due_after(rule: Rule, start: datetime, tz: ZoneInfo, cal: WorkingCalendar) -> datetime:
+    """The due time of a one-off occurrence: counted from its event, or from the request."""
+    compute = request_due if rule.kind == "request" else event_due
+    return compute(rule, start, tz, cal)
+
+
 def _month_day(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
