@@ -5,6 +5,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from tracker.admin.permissions import can_administer
 from tracker.auth.permissions import is_receiving_department
 from tracker.scorecards.permissions import can_see_scorecards
 
@@ -15,7 +16,7 @@ MENU = [
     ("ledger.deal_file", _l("Deal file"), lambda p: True),
     ("inbox.index", _l("Receiving inbox"), is_receiving_department),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
-    ("admin.index", _l("Admin"), lambda p: p.role == "admin"),
+    ("admin.index", _l("Admin"), can_administer),
 ]
 
 
