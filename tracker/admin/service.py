@@ -3,6 +3,7 @@ calendars and the test email. Functions take the session and `now`; they never c
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
@@ -16,6 +17,9 @@ from tracker.catalog.service import code_order
 from tracker.errors import N_, BadInput, NotFound
 from tracker.org import service as org
 from tracker.org.models import Department, Person, Store
+
+if TYPE_CHECKING:
+    from flask_mailman import EmailMessage
 
 PREVIEW_COUNT = 5
 
@@ -77,7 +81,9 @@ def add_department(session: Session, *, code: str, name_en: str, name_zh: str) -
     return department
 
 
-def edit_department(session: Session, department: Department, *, name_en: str, name_zh: str):
+def edit_department(
+    session: Session, department: Department, *, name_en: str, name_zh: str
+) -> None:
     """Rename a department in both languages."""
     if not name_en.strip() or not name_zh.strip():
         raise BadInput(N_("a department needs a name in both languages"))
@@ -275,7 +281,9 @@ def send_test_email(to: str, *, mail_from: str, lang: str, now: datetime) -> Non
         ) from exc
 
 
-def build_test_email(to: str, *, mail_from: str, lang: str, connection, now: datetime):
+def build_test_email(
+    to: str, *, mail_from: str, lang: str, connection: object, now: datetime
+) -> "EmailMessage":
     """The email that checks the mail settings work (the caller sends it)."""
     from flask_mailman import EmailMessage
 

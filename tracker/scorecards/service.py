@@ -564,12 +564,12 @@ class Scope:
     deliverables_url: str = ""
     _starts: dict = field(default_factory=dict)
 
-    def args(self, **more) -> dict:
+    def args(self, **more: str | None) -> dict:
         """Query arguments for links that keep this scope."""
         args = {"month": self.month, "store": self.store.code if self.store else ""}
         return args | {k: v for k, v in more.items() if v is not None}
 
-    def start(self, store: str, provider: str, month=None) -> str:
+    def start(self, store: str, provider: str, month: str | None = None) -> str:
         """The address of the deliverables behind a row's numbers, up to the measure's name
         (kept per row: a page holds about a thousand links, too many to build each by the
         router)."""
@@ -580,7 +580,9 @@ class Scope:
             start = self._starts[key] = f"{self.deliverables_url}?{where}&measure="
         return start
 
-    def link(self, measure: str, store: str, provider: str, month=None, **more) -> str:
+    def link(
+        self, measure: str, store: str, provider: str, month: str | None = None, **more: str | None
+    ) -> str:
         """The address of the deliverables behind one number."""
         more = {k: v for k, v in more.items() if v is not None}
         tail = f"&{urlencode(more)}" if more else ""
