@@ -266,8 +266,9 @@ def test_adding_a_store_keeps_its_zone_calendar_and_hours(admin, session):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"timezone": "Mars/Olympus"}, "timezone", "Unknown time zone"),
-        ({"country": "XX"}, "country", "No working calendar"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
+        ({"country": "XX"}, "country", "unknown country"),
+        ({"subdiv": "ZZ"}, "subdiv", "unknown subdivision"),
         ({"work_start": "18:00", "work_end": "09:00"}, "work_end", "must end after"),
         ({"code": "SH01"}, "code", "exists already"),
         ({"code": "bad code!"}, "code", "Letters, digits"),

@@ -7,6 +7,7 @@ from tracker.calendar.deadlines import (
     END_OF_DAY,
     Occurrence,
     Rule,
+    due_after,
     event_due,
     local_deadline,
     recurring_due,
@@ -504,3 +505,15 @@ def test_describe_in_english_and_chinese(rule, english, chinese):
 @pytest.mark.parametrize(("n", "text"), [(11, "11th"), (12, "12th"), (21, "21st"), (22, "22nd")])
 def test_describe_uses_english_ordinals(n, text):
     assert text in Rule("event", offset_days=n).describe()
+
+
+# --- due_after: the one choice of rule by kind ------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, compute", [("event", event_due), ("request", request_due)])
+def test_due_after_counts_from_the_event_or_from_the_request_by_the_rules_kind(cn, kind, compute):
+    rule = Rule(kind, offset_days=2, day_type="working")
+    start = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)  # the eve of the National Day week
+    assert due_after(rule, start, SHANGHAI, cn) == compute(rule, start, SHANGHAI, cn)
+    # National Day, 1-7 Oct: the two working days after the 30th are the 8th and the 9th.
+    assert due_after(rule, start, SHANGHAI, cn) == sh(2026, 10, 9)

@@ -418,3 +418,15 @@ def test_demo_makes_a_store_with_people_history_returns_and_late_work(runner, se
     again = run(runner, "demo", "--months", "1")
     assert again["people"] == people
     assert session.scalar(select(func.count()).select_from(d)) == count
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--store", "NOPE"], "no store with code 'NOPE'"),
+        (["--month", "2026-13"], "'2026-13' is not a month; write it as YYYY-MM"),
+    ],
+)
+def test_scorecard_refuses_an_unknown_store_or_month(runner, shop, options, message):
+    args = ["--month", "2026-10", *options]
+    assert error(runner, "scorecard", *args) == message

@@ -56,20 +56,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     from tracker.admin.views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.calendar import cli as calendar_cli
+    from tracker.catalog import cli as catalog_cli
     from tracker.cli import tracker_cli
     from tracker.home import bp as home_bp
     from tracker.inbox.views import bp as inbox_bp
-    from tracker.ledger.cli import register as register_ledger_commands
+    from tracker.ledger import cli as ledger_cli
     from tracker.ledger.views import bp as ledger_bp
-    from tracker.reminders.cli import register as register_reminder_commands
+    from tracker.org import cli as org_cli
+    from tracker.reminders import cli as reminders_cli
+    from tracker.scorecards import cli as scorecards_cli
     from tracker.scorecards import listeners as scorecards_listeners
     from tracker.scorecards.views import bp as scorecards_bp
 
     i18n.init_app(app)
     navigation.init_app(app)
     errorhandlers.init_app(app)
-    register_reminder_commands(tracker_cli)
-    register_ledger_commands(tracker_cli)
+    # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
+    for area in (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli):
+        area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)

@@ -7,18 +7,11 @@ from datetime import datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from tracker import clock
-from tracker.calendar.deadlines import event_due, recurring_due, request_due
-from tracker.calendar.service import set_override, store_calendar
-from tracker.catalog import service as catalog
-from tracker.catalog.models import Commitment
 from tracker.errors import N_, BadInput, TrackerError
 from tracker.extensions import db
 from tracker.ledger import service as ledger
-from tracker.org import service as org
-from tracker.scorecards.service import scorecard
 
 tracker_cli = AppGroup("tracker", help="The tracker's own commands.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -90,17 +83,6 @@ def init():
     return {"ok": True}, "database is at the latest schema"
 
 
-@command(tracker_cli, "load-catalog")
-@click.argument("name")
-def load_catalog(name):
-    """Load a commitment catalogue (`dealership`: the finance department's 34 items)."""
-    created = catalog.load_catalog(db.session, name, clock.now())
-    codes = [c.code for c in created]
-    return {"created": codes}, f"{len(codes)} commitments created" + (
-        f": {', '.join(codes)}" if codes else " (all were there already)"
-    )
-
-
 @command(tracker_cli, "demo")
 @click.option("--store", "store_code", default="SH01", show_default=True)
 @click.option("--months", default=3, show_default=True, help="How many months of history.")
@@ -120,181 +102,6 @@ def demo(store_code, months, seed):
     return logins, "Demo store ready. Sign in as (password for all: {}):\n{}".format(
         logins["password"], table(logins["people"], ["email", "name", "department", "role"])
     )
-
-
-store_cli = AppGroup("store", help="Stores.")
-tracker_cli.add_command(store_cli)
-
-
-@command(store_cli, "add")
-@click.argument("code")
-@click.option("--name", required=True)
-@click.option("--tz", "timezone", required=True, help="e.g. Asia/Shanghai")
-@click.option("--country", required=True, help="Country of the working calendar, e.g. CN")
-@click.option("--subdiv", default=None)
-@click.option("--lang", "language", default=None, type=click.Choice(["zh", "en"]))
-def store_add(code, name, timezone, country, subdiv, language):
-    """Add a store."""
-    s = org.add_store(
-        db.session,
-        code=code,
-        name=name,
-        timezone=timezone,
-        country=country,
-        subdiv=subdiv,
-        language=language,
-        now=clock.now(),
-    )
-    data = {"code": s.code, "name": s.name, "timezone": s.timezone, "country": s.country}
-    return data, f"store {s.code} added"
-
-
-user_cli = AppGroup("user", help="People.")
-tracker_cli.add_command(user_cli)
-
-
-@command(user_cli, "add")
-@click.argument("email")
-@click.option("--name", required=True)
-@click.option("--dept", required=True, help="finance, sales, insurance, loans, service, hr")
-@click.option("--store", "store_code", required=True)
-@click.option("--role", default="clerk", type=click.Choice(["clerk", "head", "lead", "admin"]))
-@click.option("--lang", "language", default="zh", type=click.Choice(["zh", "en"]))
-@click.option("--password", default=None, help="Sets a sign-in password (hashed).")
-def user_add(email, name, dept, store_code, role, language, password):
-    """Add a person."""
-    p = org.add_person(
-        db.session,
-        email=email,
-        name=name,
-        department=org.get_department(db.session, dept),
-        store=org.get_store(db.session, store_code),
-        role=role,
-        language=language,
-        password=password,
-        now=clock.now(),
-    )
-    return {"email": p.email, "id": p.id}, f"{p.email} added"
-
-
-# --- the catalogue ---
-
-
-@command(tracker_cli, "commitments")
-@click.option("--lang", default="en", type=click.Choice(["zh", "en"]))
-def commitments(lang):
-    """List the commitments with their deadline rules."""
-    rows = []
-    for c in db.session.scalars(select(Commitment).order_by(Commitment.id)):
-        summary = catalog.rule_summary(c, lang)
-        rows.append(
-            {
-                "code": c.code,
-                "provider": c.provider.code,
-                "receiver": c.receiver.code,
-                "kind": c.kind,
-                "event_type": c.event_type,
-                "rule": summary["text"],
-                "rule_fields": summary["rule"],
-                "title": c.current.title(lang),
-                "retired": c.retired,
-                "version": c.current.number,
-            }
-        )
-    return rows, table(rows, ["code", "provider", "receiver", "kind", "event_type", "rule"])
-
-
-@command(tracker_cli, "due")
-@click.option("--commitment", "code", required=True)
-@click.option("--store", "store_code", required=True)
-@click.option("--from", "starts", multiple=True, required=True, help="ISO 8601 with offset.")
-@click.option("--count", default=1, show_default=True, help="Recurring: how many due times.")
-def due(code, store_code, starts, count):
-    """The due times a commitment's rule gives, for events (or starts) at each --from."""
-    commitment = catalog.get_commitment(db.session, code)
-    store = org.get_store(db.session, store_code)
-    if count < 1:
-        raise BadInput(N_("--count must be at least 1"))
-    calendar = store_calendar(db.session, store)
-    rule = commitment.current.rule(commitment.kind)
-    rows = []
-    for start in starts:
-        at = parse_instant(start, "--from time")
-        if commitment.kind == "recurring":
-            for occurrence in recurring_due(rule, at, store.zone, calendar, count):
-                rows.append(
-                    {
-                        "from": start,
-                        "occurrence": occurrence.nominal.isoformat(),
-                        "due": occurrence.due.astimezone(store.zone).isoformat(),
-                    }
-                )
-        elif not commitment.current.triggered_at(at.astimezone(store.zone).time()):
-            # An event before the trigger time (sales-6: deliveries after 17:00) owes nothing.
-            after = commitment.current.trigger_after.strftime("%H:%M")
-            rows.append({"from": start, "due": None, "note": f"not triggered before {after}"})
-        else:
-            compute = request_due if commitment.kind == "request" else event_due
-            rows.append(
-                {
-                    "from": start,
-                    "due": compute(rule, at, store.zone, calendar)
-                    .astimezone(store.zone)
-                    .isoformat(),
-                }
-            )
-    columns = ["from", "occurrence", "due", "note"]
-    return rows, table(rows, [c for c in columns if any(c in r for r in rows)] or ["from", "due"])
-
-
-calendar_cli = AppGroup("calendar", help="A store's working calendar.")
-tracker_cli.add_command(calendar_cli)
-
-
-@command(calendar_cli, "set")
-@click.argument("store_code")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
-@click.option("--working/--holiday", "working", default=None, required=True)
-@click.option("--note", default=None)
-def calendar_set(store_code, day, working, note):
-    """Declare a day a working day or a holiday for one store (an administrator's override)."""
-    set_override(db.session, org.get_store(db.session, store_code), day.date(), working, note)
-    return {"day": day.date().isoformat(), "working": working}, "override saved"
-
-
-# --- scorecards ---
-
-
-@command(tracker_cli, "scorecard")
-@click.option("--month", required=True, help="YYYY-MM")
-@click.option("--store", "store_code", default=None)
-@click.option("--level", default="commitment", type=click.Choice(["commitment", "department"]))
-def scorecard_cmd(month, store_code, level):
-    """The providing departments' scorecard for a month."""
-    store = org.get_store(db.session, store_code) if store_code else None
-    rows = [
-        r.as_dict()
-        for r in scorecard(db.session, month=month, now=clock.now(), store=store, level=level)
-    ]
-    columns = [
-        "store",
-        "provider",
-        "commitment",
-        "due",
-        "on_time",
-        "late",
-        "open_overdue",
-        "waived",
-        "on_time_rate",
-        "first_pass_rate",
-        "mean_lateness_hours",
-    ]
-    if level == "department":
-        columns.remove("commitment")
-    return rows, table(rows, columns)
-
-
-# --- running ---
 
 
 @tracker_cli.command("serve")

@@ -5,9 +5,10 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.auth.permissions import can_see_scorecards
+from tracker.admin.permissions import can_administer
 from tracker.extensions import db
 from tracker.ledger.permissions import has_inbox
+from tracker.scorecards.permissions import can_see_scorecards
 
 # (endpoint, label, who sees the link)
 MENU = [
@@ -16,7 +17,7 @@ MENU = [
     ("ledger.deal_file", _l("Deal file"), lambda p: True),
     ("inbox.index", _l("Receiving inbox"), lambda p: has_inbox(db.session, p)),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
-    ("admin.index", _l("Admin"), lambda p: p.role == "admin"),
+    ("admin.index", _l("Admin"), can_administer),
 ]
 
 

@@ -1,9 +1,6 @@
 """The administrator's forms. Each checks what it can beside its fields, in the person's
 language; the services check again (the command line uses them too)."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,6 +28,9 @@ from wtforms.validators import (
     Regexp,
 )
 
+from tracker.errors import BadInput
+from tracker.org import service as org
+
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
     ("clerk", _l("clerk")),
@@ -40,6 +40,14 @@ ROLE_CHOICES = [
 ]
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an email address."))
 CODE = Regexp(r"^[A-Za-z0-9_-]{1,32}$", message=_l("Letters, digits, '-' or '_' only."))
+
+
+def _checked(check, *args):
+    """A service's check of one field; its BadInput is shown beside the field."""
+    try:
+        return check(*args)
+    except BadInput as exc:
+        raise ValidationError(exc.localized()) from None
 
 
 class StoreForm(FlaskForm):
@@ -60,28 +68,34 @@ class StoreForm(FlaskForm):
     work_start = TimeField(_l("Working hours start"), validators=[InputRequired()])
     work_end = TimeField(_l("Working hours end"), validators=[InputRequired()])
 
+    # The store rules are the service's (tracker.org.service), shown beside their fields.
     def validate_timezone(self, field):
-        try:
-            ZoneInfo(field.data)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(
-                _l("Unknown time zone; use a name such as Asia/Shanghai.")
-            ) from None
+        _checked(org.check_zone, field.data)
 
     def validate_country(self, field):
-        field.data = (field.data or "").strip().upper()
-        if field.data not in holidays.list_supported_countries():
-            raise ValidationError(_l("No working calendar for this country code; e.g. CN."))
+        field.data = _checked(org.check_country, (field.data or "").strip())
 
     def validate_subdiv(self, field):
-        country = (self.country.data or "").strip().upper()
-        regions = holidays.list_supported_countries().get(country)
-        if field.data and regions is not None and field.data not in regions:
-            raise ValidationError(_l("Unknown region of this country."))
+        _checked(org.check_subdivision, (self.country.data or "").strip(), field.data)
+
+    def validate_language(self, field):
+        _checked(org.check_language, field.data)
 
     def validate_work_end(self, field):
-        if self.work_start.data and field.data and field.data <= self.work_start.data:
-            raise ValidationError(_l("Working hours must end after they start."))
+        if self.work_start.data and field.data:
+            _checked(org.check_hours, self.work_start.data, field.data)
+
+    def fields(self) -> dict:
+        """What the store services take from this form (all but the code)."""
+        return {
+            "name": self.name.data,
+            "timezone": self.timezone.data,
+            "country": self.country.data,
+            "subdiv": self.subdiv.data or None,
+            "language": self.language.data,
+            "work_start": self.work_start.data,
+            "work_end": self.work_end.data,
+        }
 
 
 class DepartmentForm(FlaskForm):
@@ -111,6 +125,26 @@ class PersonForm(FlaskForm):
             Length(min=8, max=200, message=_l("At least 8 characters.")),
         ],
     )
+
+    @classmethod
+    def for_person(cls, person) -> "PersonForm":
+        """The form to edit a person (no email or password), filled with their data."""
+        form = cls(
+            data={
+                "email": person.email,
+                "name": person.name,
+                "role": person.role,
+                "department": person.department.code,
+                "store": person.store.code,
+                "language": person.language,
+            }
+        )
+        del form.email, form.password
+        return form
+
+    def fields(self) -> dict:
+        """What the people services take from this form, besides department and store."""
+        return {"name": self.name.data, "role": self.role.data, "language": self.language.data}
 
 
 class PasswordForm(FlaskForm):

@@ -3,24 +3,66 @@ calendars and the test email. Functions take the session and `now`; they never c
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.calendar.deadlines import Rule, event_due, recurring_due, request_due
+from tracker.calendar.deadlines import Rule, due_after, recurring_due
 from tracker.calendar.models import CalendarOverride
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
-from tracker.errors import N_, BadInput
-from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
+from tracker.catalog.service import code_order
+from tracker.errors import N_, BadInput, NotFound
+from tracker.org import service as org
+from tracker.org.models import Department, Person, Store
+
+if TYPE_CHECKING:
+    from flask_mailman import EmailMessage
 
 PREVIEW_COUNT = 5
 
 
-# --- stores ---
+# --- lists and look-ups for the pages ---
 
 
-# Stores are added and edited by tracker.org.service (add_store, edit_store).
+def stores(session: Session) -> list[Store]:
+    """Every store, by code."""
+    return list(session.scalars(select(Store).order_by(Store.code)))
+
+
+def departments(session: Session) -> list[Department]:
+    """Every department, by code."""
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def people(session: Session) -> list[Person]:
+    """Everyone, by store, department and name."""
+    query = (
+        select(Person).join(Person.store).order_by(Store.code, Person.department_id, Person.name)
+    )
+    return list(session.scalars(query).unique())
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    """The person with this id, or NotFound."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(N_("no person with id %(id)s"), id=person_id)
+    return person
+
+
+def placement_choices(session: Session, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """The departments and stores a person may be placed in, as a form's choices."""
+    return {
+        "department": [(d.code, d.name(lang)) for d in departments(session)],
+        "store": [(s.code, f"{s.code} · {s.name}") for s in stores(session)],
+    }
+
+
+# Stores are added and edited by tracker.org.service (add_store, edit_store), which also holds
+# the store rules the admin's forms check.
 
 
 # --- departments ---
@@ -39,7 +81,9 @@ def add_department(session: Session, *, code: str, name_en: str, name_zh: str) -
     return department
 
 
-def edit_department(session: Session, department: Department, *, name_en: str, name_zh: str):
+def edit_department(
+    session: Session, department: Department, *, name_en: str, name_zh: str
+) -> None:
     """Rename a department in both languages."""
     if not name_en.strip() or not name_zh.strip():
         raise BadInput(N_("a department needs a name in both languages"))
@@ -61,10 +105,8 @@ def edit_person(
     language: str,
 ) -> Person:
     """Change a person's role, department, store, language or name."""
-    if role not in ROLES:
-        raise BadInput(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
-    if language not in LANGUAGES:
-        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
+    org.check_role(role)
+    org.check_language(language)
     person.name = (name or "").strip() or person.email
     person.role, person.language = role, language
     person.department_id, person.store_id = department.id, store.id
@@ -121,17 +163,46 @@ def preview_due_times(
         return [
             PreviewLine(None, o.due) for o in recurring_due(rule, now, store.zone, calendar, count)
         ]
-    compute = event_due if rule.kind == "event" else request_due
     triggers = [now + timedelta(days=k) for k in range(count)]
-    return [PreviewLine(t, compute(rule, t, store.zone, calendar)) for t in triggers]
+    return [PreviewLine(t, due_after(rule, t, store.zone, calendar)) for t in triggers]
+
+
+@dataclass
+class Preview:
+    """The preview of a commitment page: the store it is for, its due times, or why none."""
+
+    store: Store | None
+    lines: list[PreviewLine]
+    error: BadInput | None = None
+
+
+def commitment_preview(
+    session: Session,
+    commitment: Commitment,
+    fields: dict | None,
+    *,
+    store: str | None,
+    stores: list[Store],
+    now: datetime,
+) -> Preview:
+    """The due times `fields` (None: nothing to preview) give in the store with code `store`,
+    one of `stores`; a rule the calendar refuses is explained, not raised."""
+    chosen = next((s for s in stores if s.code == store), None)
+    if fields is None or chosen is None:
+        return Preview(chosen, [])
+    try:
+        lines = preview_due_times(
+            session, kind=commitment.kind, fields=fields, store=chosen, now=now
+        )
+    except BadInput as exc:
+        return Preview(chosen, [], exc)
+    return Preview(chosen, lines)
 
 
 def active_commitments(session: Session) -> list[Commitment]:
     """Every commitment, live ones first, by code."""
-    from tracker.scorecards.service import _code_order
-
     commitments = list(session.scalars(select(Commitment)).unique())
-    commitments.sort(key=lambda c: (c.retired, _code_order(c.code)))
+    commitments.sort(key=lambda c: (c.retired, code_order(c.code)))
     return commitments
 
 
@@ -147,6 +218,16 @@ class CalendarDay:
     holiday: str | None  # the official holiday's name, in the person's language
     swapped: bool  # an official weekend working day (China's 调休)
     override: CalendarOverride | None
+
+
+def calendar_page(session: Session, store: Store, year: int, lang: str) -> dict:
+    """A store's year as its page shows it: the days that are not ordinary, and whether the
+    official calendar knows the year."""
+    return {
+        "year": year,
+        "days": calendar_year(session, store, year, lang),
+        "known": store_calendar(session, store).is_known_year(year),
+    }
 
 
 def calendar_year(session: Session, store: Store, year: int, lang: str) -> list[CalendarDay]:
@@ -177,7 +258,32 @@ def calendar_year(session: Session, store: Store, year: int, lang: str) -> list[
 # --- test email ---
 
 
-def build_test_email(to: str, *, mail_from: str, lang: str, connection, now: datetime):
+def redacted(url: str) -> str:
+    """The mail URL without its password."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def send_test_email(to: str, *, mail_from: str, lang: str, now: datetime) -> None:
+    """Send the test email through the configured transport now; BadInput with the server's
+    own words (what the administrator needs) when it fails."""
+    from tracker.extensions import mail
+
+    try:
+        connection = mail.get_connection(fail_silently=False)
+        build_test_email(to, mail_from=mail_from, lang=lang, connection=connection, now=now).send()
+    except Exception as exc:  # any failure: the transport's, the network's or the server's
+        raise BadInput(
+            N_("The email was not sent: %(error)s"), error=f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def build_test_email(
+    to: str, *, mail_from: str, lang: str, connection: object, now: datetime
+) -> "EmailMessage":
     """The email that checks the mail settings work (the caller sends it)."""
     from flask_mailman import EmailMessage
 

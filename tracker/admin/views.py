@@ -1,10 +1,13 @@
 """Administration pages: stores, departments, people, commitments, working calendars, the
 outbox's failed messages and a test email. Administrators only."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -15,8 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from sqlalchemy import select
+from flask_login import current_user, login_required
 
 from tracker import clock
 from tracker.admin import service
@@ -31,22 +33,25 @@ from tracker.admin.forms import (
     PersonForm,
     StoreForm,
 )
-from tracker.auth.permissions import roles_required
-from tracker.calendar.service import set_override, store_calendar
+from tracker.admin.permissions import can_administer
+from tracker.auth.permissions import require
+from tracker.calendar.service import set_override
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import (
     RULE_FIELDS,
     edit_commitment,
+    get_commitment,
     retire_commitment,
     rule_summary,
 )
-from tracker.errors import BadInput
+from tracker.errors import BadInput, NotFound
 from tracker.extensions import db
 from tracker.ledger.display import event_label
 from tracker.org import service as org
-from tracker.org.models import Department, Person, Store
+from tracker.org.models import Store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+T = TypeVar("T")
 
 
 KIND_LABELS = {
@@ -70,9 +75,10 @@ def labels():
 
 
 @bp.before_request
-@roles_required("admin")
+@login_required
 def only_administrators():
     """Every page here is for administrators; anyone else gets 403."""
+    require(can_administer(current_user))
 
 
 def _fail(form, field: str, exc: BadInput) -> None:
@@ -81,23 +87,42 @@ def _fail(form, field: str, exc: BadInput) -> None:
     getattr(form, field).errors.append(exc.localized())
 
 
-def _store(code: str) -> Store:
-    store = db.session.scalar(select(Store).where(Store.code == code))
-    if store is None:
+def _saved(form, field: str, save: Callable[[], T], done, to) -> Response | None:
+    """The administrator's save-and-report: a valid form is saved by `save` (a service call),
+    committed, reported (`done`: the message, or a function of what was saved) and answered
+    with a redirect (`to`: an address, or a function of what was saved). A BadInput is shown
+    beside `field` and nothing is kept; None: show the form again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        saved = save()
+    except BadInput as exc:
+        _fail(form, field, exc)
+        return None
+    db.session.commit()
+    flash(done(saved) if callable(done) else done, "success")
+    return redirect(to(saved) if callable(to) else to)
+
+
+def _found(get: Callable[..., T], *key) -> T:
+    """What the address names (a service's look-up), or the 404 page."""
+    try:
+        return get(db.session, *key)
+    except NotFound:
         abort(404)
-    return store
 
 
 def _choices(form) -> None:
-    lang = current_user.language
-    form.department.choices = [
-        (d.code, d.name(lang))
-        for d in db.session.scalars(select(Department).order_by(Department.code))
-    ]
-    form.store.choices = [
-        (s.code, f"{s.code} · {s.name}")
-        for s in db.session.scalars(select(Store).order_by(Store.code))
-    ]
+    for name, choices in service.placement_choices(db.session, current_user.language).items():
+        getattr(form, name).choices = choices
+
+
+def _placed(form) -> dict:
+    """The department and store a person form names."""
+    return {
+        "department": org.get_department(db.session, form.department.data),
+        "store": org.get_store(db.session, form.store.data),
+    }
 
 
 @bp.get("")
@@ -130,63 +155,40 @@ def retry_message(message_id: int):
 
 @bp.get("/stores")
 def stores():
-    """Every store."""
-    return render_template(
-        "admin/stores.html", stores=db.session.scalars(select(Store).order_by(Store.code)).all()
-    )
+    """Every store by code: its zone, calendar country and working hours, with links to change
+    them and to its working calendar."""
+    everything = service.stores(db.session)
+    return render_template("admin/stores.html", stores=everything)
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
 def store_new():
     """Add a store."""
     form = StoreForm()
-    if form.validate_on_submit():
-        try:
-            store = org.add_store(
-                db.session,
-                code=form.code.data,
-                name=form.name.data,
-                timezone=form.timezone.data,
-                country=form.country.data,
-                subdiv=form.subdiv.data or None,
-                language=form.language.data,
-                work_start=form.work_start.data,
-                work_end=form.work_end.data,
-                now=clock.now(),
-            )
-            db.session.commit()
-            flash(_("Store %(code)s added.", code=store.code), "success")
-            return redirect(url_for(".stores"))
-        except BadInput as exc:
-            _fail(form, "code", exc)
-    return render_template("admin/store_form.html", form=form, store=None)
+    saved = _saved(
+        form,
+        "code",
+        lambda: org.add_store(db.session, code=form.code.data, now=clock.now(), **form.fields()),
+        lambda store: _("Store %(code)s added.", code=store.code),
+        url_for(".stores"),
+    )
+    return saved or render_template("admin/store_form.html", form=form, store=None)
 
 
 @bp.route("/stores/<code>/edit", methods=["GET", "POST"])
 def store_edit(code: str):
     """Change a store's name, zone, calendar country and working hours."""
-    store = _store(code)
+    store = _found(org.get_store, code)
     form = StoreForm(obj=store)
     del form.code
-    if form.validate_on_submit():
-        try:
-            org.edit_store(
-                db.session,
-                store,
-                name=form.name.data,
-                timezone=form.timezone.data,
-                country=form.country.data,
-                subdiv=form.subdiv.data or None,
-                language=form.language.data,
-                work_start=form.work_start.data,
-                work_end=form.work_end.data,
-            )
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".stores"))
-        except BadInput as exc:
-            _fail(form, "name", exc)
-    return render_template("admin/store_form.html", form=form, store=store)
+    saved = _saved(
+        form,
+        "name",
+        lambda: org.edit_store(db.session, store, **form.fields()),
+        _("Saved."),
+        url_for(".stores"),
+    )
+    return saved or render_template("admin/store_form.html", form=form, store=store)
 
 
 # --- departments ---
@@ -194,52 +196,44 @@ def store_edit(code: str):
 
 @bp.get("/departments")
 def departments():
-    """Every department."""
-    return render_template(
-        "admin/departments.html",
-        departments=db.session.scalars(select(Department).order_by(Department.code)).all(),
-    )
+    """Every department by code, with its names in both languages and a link to rename
+    it."""
+    everything = service.departments(db.session)
+    return render_template("admin/departments.html", departments=everything)
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
 def department_new():
     """Add a department."""
     form = DepartmentForm()
-    if form.validate_on_submit():
-        try:
-            service.add_department(
-                db.session,
-                code=form.code.data,
-                name_en=form.name_en.data,
-                name_zh=form.name_zh.data,
-            )
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".departments"))
-        except BadInput as exc:
-            _fail(form, "code", exc)
-    return render_template("admin/department_form.html", form=form, department=None)
+    saved = _saved(
+        form,
+        "code",
+        lambda: service.add_department(
+            db.session, code=form.code.data, name_en=form.name_en.data, name_zh=form.name_zh.data
+        ),
+        _("Saved."),
+        url_for(".departments"),
+    )
+    return saved or render_template("admin/department_form.html", form=form, department=None)
 
 
 @bp.route("/departments/<code>/edit", methods=["GET", "POST"])
 def department_edit(code: str):
     """Rename a department."""
-    department = db.session.scalar(select(Department).where(Department.code == code))
-    if department is None:
-        abort(404)
+    department = _found(org.get_department, code)
     form = DepartmentForm(obj=department)
     del form.code
-    if form.validate_on_submit():
-        try:
-            service.edit_department(
-                db.session, department, name_en=form.name_en.data, name_zh=form.name_zh.data
-            )
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".departments"))
-        except BadInput as exc:
-            _fail(form, "name_en", exc)
-    return render_template("admin/department_form.html", form=form, department=department)
+    saved = _saved(
+        form,
+        "name_en",
+        lambda: service.edit_department(
+            db.session, department, name_en=form.name_en.data, name_zh=form.name_zh.data
+        ),
+        _("Saved."),
+        url_for(".departments"),
+    )
+    return saved or render_template("admin/department_form.html", form=form, department=department)
 
 
 # --- people ---
@@ -248,19 +242,9 @@ def department_edit(code: str):
 @bp.get("/people")
 def people():
     """Everyone, by store, department and name."""
-    query = (
-        select(Person).join(Person.store).order_by(Store.code, Person.department_id, Person.name)
-    )
     return render_template(
-        "admin/people.html", people=db.session.scalars(query).unique().all(), confirm=ConfirmForm()
+        "admin/people.html", people=service.people(db.session), confirm=ConfirmForm()
     )
-
-
-def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -268,66 +252,43 @@ def person_new():
     """Add a person with a first password."""
     form = PersonForm()
     _choices(form)
-    if form.validate_on_submit():
-        try:
-            person = org.add_person(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                department=org.get_department(db.session, form.department.data),
-                store=org.get_store(db.session, form.store.data),
-                role=form.role.data,
-                language=form.language.data,
-                password=form.password.data,
-                now=clock.now(),
-            )
-            db.session.commit()
-            flash(_("%(email)s can now sign in.", email=person.email), "success")
-            return redirect(url_for(".people"))
-        except BadInput as exc:
-            _fail(form, "email", exc)
-    return render_template("admin/person_form.html", form=form, person=None)
+    saved = _saved(
+        form,
+        "email",
+        lambda: org.add_person(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            now=clock.now(),
+            **form.fields(),
+            **_placed(form),
+        ),
+        lambda person: _("%(email)s can now sign in.", email=person.email),
+        url_for(".people"),
+    )
+    return saved or render_template("admin/person_form.html", form=form, person=None)
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 def person_edit(person_id: int):
     """Change a person's role, department, store, language or name."""
-    person = _person(person_id)
-    form = PersonForm(
-        data={
-            "email": person.email,
-            "name": person.name,
-            "role": person.role,
-            "department": person.department.code,
-            "store": person.store.code,
-            "language": person.language,
-        }
-    )
-    del form.email, form.password
+    person = _found(service.get_person, person_id)
+    form = PersonForm.for_person(person)
     _choices(form)
-    if form.validate_on_submit():
-        try:
-            service.edit_person(
-                db.session,
-                person,
-                name=form.name.data,
-                role=form.role.data,
-                department=org.get_department(db.session, form.department.data),
-                store=org.get_store(db.session, form.store.data),
-                language=form.language.data,
-            )
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".people"))
-        except BadInput as exc:
-            _fail(form, "role", exc)
-    return render_template("admin/person_form.html", form=form, person=person)
+    saved = _saved(
+        form,
+        "role",
+        lambda: service.edit_person(db.session, person, **form.fields(), **_placed(form)),
+        _("Saved."),
+        url_for(".people"),
+    )
+    return saved or render_template("admin/person_form.html", form=form, person=person)
 
 
 @bp.post("/people/<int:person_id>/active")
 def person_active(person_id: int):
     """Deactivate a person, or let them back in."""
-    person = _person(person_id)
+    person = _found(service.get_person, person_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
@@ -349,17 +310,16 @@ def person_active(person_id: int):
 @bp.route("/people/<int:person_id>/password", methods=["GET", "POST"])
 def person_password(person_id: int):
     """Set a new password for someone who forgot theirs."""
-    person = _person(person_id)
+    person = _found(service.get_person, person_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            org.set_password(person, form.password.data)
-            db.session.commit()
-            flash(_("New password set for %(email)s.", email=person.email), "success")
-            return redirect(url_for(".people"))
-        except BadInput as exc:
-            _fail(form, "password", exc)
-    return render_template("admin/password_form.html", form=form, person=person)
+    saved = _saved(
+        form,
+        "password",
+        lambda: org.set_password(person, form.password.data),
+        _("New password set for %(email)s.", email=person.email),
+        url_for(".people"),
+    )
+    return saved or render_template("admin/password_form.html", form=form, person=person)
 
 
 # --- commitments ---
@@ -376,55 +336,51 @@ def commitments():
     )
 
 
-def _commitment(code: str) -> Commitment:
-    commitment = db.session.scalar(select(Commitment).where(Commitment.code == code))
-    if commitment is None:
-        abort(404)
-    return commitment
+def _commitment_form(commitment: Commitment, stores: list) -> CommitmentForm:
+    """The commitment's form, its preview store offered among every store (on a GET: the one
+    asked for, or the person's own)."""
+    form = CommitmentForm.for_version(commitment.current, commitment.kind)
+    form.preview_store.choices = [(s.code, s.code) for s in stores]
+    if request.method == "GET":
+        form.preview_store.data = request.args.get("store") or current_user.store.code
+    return form
+
+
+def _preview(form: CommitmentForm, commitment: Commitment, stores: list) -> service.Preview:
+    """The due times to preview: the current version's on a GET, the form's when it holds up;
+    none after a failed save."""
+    fields = None
+    if request.method == "GET":
+        fields = {f: getattr(commitment.current, f) for f in RULE_FIELDS}
+    elif not form.save.data and form.validate():
+        fields = form.changes()
+    return service.commitment_preview(
+        db.session,
+        commitment,
+        fields,
+        store=form.preview_store.data,
+        stores=stores,
+        now=clock.now(),
+    )
 
 
 @bp.route("/commitments/<code>", methods=["GET", "POST"])
 def commitment_edit(code: str):
     """Edit a commitment (saved as a new version), with the next five due times previewed."""
-    commitment = _commitment(code)
-    form = CommitmentForm.for_version(commitment.current, commitment.kind)
-    stores = db.session.scalars(select(Store).order_by(Store.code)).all()
-    form.preview_store.choices = [(s.code, s.code) for s in stores]
-    if request.method == "GET":
-        form.preview_store.data = request.args.get("store") or current_user.store.code
-    now = clock.now()
-    fields = None
-    if form.validate_on_submit():
-        fields = form.changes()
-        if form.save.data:
-            try:
-                version = edit_commitment(db.session, commitment, fields, now, current_user)
-                db.session.commit()
-                flash(_("%(code)s saved as version %(n)d.", code=code, n=version.number), "success")
-                return redirect(
-                    url_for(".commitment_edit", code=code, store=form.preview_store.data)
-                )
-            except BadInput as exc:
-                _fail(form, "at_time", exc)
-                fields = None
-    elif request.method == "GET":
-        fields = {f: getattr(commitment.current, f) for f in RULE_FIELDS}
-    preview, preview_error = [], None
-    store = next((s for s in stores if s.code == form.preview_store.data), None)
-    if fields is not None and store is not None:
-        try:
-            preview = service.preview_due_times(
-                db.session, kind=commitment.kind, fields=fields, store=store, now=now
-            )
-        except BadInput as exc:
-            preview_error = exc.localized()
-    return render_template(
+    commitment, stores = _found(get_commitment, code), service.stores(db.session)
+    form = _commitment_form(commitment, stores)
+    saved = form.save.data and _saved(
+        form,
+        "at_time",
+        lambda: edit_commitment(db.session, commitment, form.changes(), clock.now(), current_user),
+        lambda version: _("%(code)s saved as version %(n)d.", code=code, n=version.number),
+        url_for(".commitment_edit", code=code, store=form.preview_store.data),
+    )
+    return saved or render_template(
         "admin/commitment_form.html",
         commitment=commitment,
         form=form,
-        preview=preview,
-        preview_error=preview_error,
-        preview_store=store,
+        preview=_preview(form, commitment, stores),
         rule_text=rule_summary(commitment, current_user.language)["text"],
         confirm=ConfirmForm(),
     )
@@ -433,7 +389,7 @@ def commitment_edit(code: str):
 @bp.post("/commitments/<code>/retire")
 def commitment_retire(code: str):
     """Retire a commitment: it makes no new deliverables; existing ones stay."""
-    commitment = _commitment(code)
+    commitment = _found(get_commitment, code)
     if ConfirmForm().validate_on_submit():
         retire_commitment(db.session, commitment, clock.now())
         db.session.commit()
@@ -444,39 +400,44 @@ def commitment_retire(code: str):
 # --- working calendar ---
 
 
-@bp.route("/stores/<code>/calendar", methods=["GET", "POST"])
-def calendar(code: str):
-    """A store's year: holidays, swapped working days and overrides; add an override."""
-    store = _store(code)
+def _year(store: Store) -> int:
+    """The year asked for (by default the store's current one); 404 for one not a year."""
     try:
         year = int(request.args.get("year") or clock.now().astimezone(store.zone).year)
     except ValueError:
         abort(404)
     if not 1990 <= year <= 2100:
         abort(404)
-    form = OverrideForm()
-    if form.validate_on_submit():
-        set_override(
+    return year
+
+
+@bp.route("/stores/<code>/calendar", methods=["GET", "POST"])
+def calendar(code: str):
+    """A store's year: holidays, swapped working days and overrides; add an override."""
+    store = _found(org.get_store, code)
+    year, form = _year(store), OverrideForm()
+    saved = _saved(
+        form,
+        "day",
+        lambda: set_override(
             db.session, store, form.day.data, form.working.data == "1", form.note.data or None
-        )
-        db.session.commit()
-        flash(_("%(day)s saved.", day=form.day.data.isoformat()), "success")
-        return redirect(url_for(".calendar", code=code, year=form.day.data.year))
-    return render_template(
+        ),
+        lambda _none: _("%(day)s saved.", day=form.day.data.isoformat()),
+        lambda _none: url_for(".calendar", code=code, year=form.day.data.year),
+    )
+    return saved or render_template(
         "admin/calendar.html",
         store=store,
-        year=year,
-        days=service.calendar_year(db.session, store, year, current_user.language),
-        known=store_calendar(db.session, store).is_known_year(year),
         form=form,
         confirm=ConfirmForm(),
+        **service.calendar_page(db.session, store, year, current_user.language),
     )
 
 
 @bp.post("/stores/<code>/calendar/<day>/remove")
 def calendar_remove(code: str, day: str):
     """Remove an override: the official calendar holds again for that day."""
-    store = _store(code)
+    store = _found(org.get_store, code)
     try:
         when = date.fromisoformat(day)
     except ValueError:
@@ -494,39 +455,16 @@ def calendar_remove(code: str, day: str):
 @bp.route("/test-email", methods=["GET", "POST"])
 def test_email():
     """Send a test email through the configured mail transport and say what happened."""
-    from tracker.extensions import mail
-
-    form = MailCheckForm()
-    if form.validate_on_submit():
-        now = clock.now()
-        try:
-            connection = mail.get_connection(fail_silently=False)
-            message = service.build_test_email(
-                form.to.data,
-                mail_from=current_app.config["MAIL_FROM"],
-                lang=current_user.language,
-                connection=connection,
-                now=now,
-            )
-            message.send()
-        except Exception as exc:  # the server's own words are what the administrator needs
-            form.to.errors.append(
-                _("The email was not sent: %(error)s", error=f"{type(exc).__name__}: {exc}")
-            )
-        else:
-            flash(_("Test email sent to %(to)s.", to=form.to.data), "success")
-            return redirect(url_for(".test_email"))
-    return render_template(
-        "admin/test_email.html", form=form, mail_url=_redacted(current_app.config["MAIL_URL"])
+    form, config = MailCheckForm(), current_app.config
+    saved = _saved(
+        form,
+        "to",
+        lambda: service.send_test_email(
+            form.to.data, mail_from=config["MAIL_FROM"], lang=current_user.language, now=clock.now()
+        ),
+        lambda _none: _("Test email sent to %(to)s.", to=form.to.data),
+        url_for(".test_email"),
     )
-
-
-def _redacted(url: str) -> str:
-    """The mail URL without its password."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
+    return saved or render_template(
+        "admin/test_email.html", form=form, mail_url=service.redacted(config["MAIL_URL"])
+    )

@@ -1,5 +1,6 @@
 """A store's working calendar: the official calendar of its country plus overrides."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -21,7 +22,7 @@ def store_calendar(session: Session, store: Store) -> WorkingCalendar:
     return WorkingCalendar(store.country, subdiv=store.subdiv, overrides=overrides)
 
 
-def store_calendars(session: Session, stores) -> dict[int, WorkingCalendar]:
+def store_calendars(session: Session, stores: Iterable[Store]) -> dict[int, WorkingCalendar]:
     """The working calendars of these stores, overrides included, by store id (one query for
     the overrides of them all)."""
     stores = list(stores)

@@ -1,7 +1,8 @@
 """The default catalogue `dealership`: the finance department's own list of 34 items.
 
-Read from ../shared/product/finance-internal-services.csv and turned into deadline rules as
-the product issue says. Titles are the finance list's words; the English is its gloss.
+Read from `dealership.csv` beside this file (the finance list, kept in the repository) and
+turned into deadline rules as the product issue says. Titles are the finance list's words;
+the English is its gloss.
 """
 
 from datetime import time

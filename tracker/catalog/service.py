@@ -211,3 +211,12 @@ def rule_summary(commitment: Commitment, lang: str = "en") -> dict:
     rule: Rule = version.rule(commitment.kind)
     data = {k: (v.isoformat() if isinstance(v, time) else v) for k, v in asdict(rule).items()}
     return {"rule": data, "text": rule.describe(lang)}
+
+
+def code_order(code: str | None) -> tuple:
+    """A commitment code's place in lists: by department, then by number (sales-2 before
+    sales-10); no code first."""
+    if code is None:
+        return ("", 0)
+    prefix, _, number = code.rpartition("-")
+    return (prefix, int(number) if number.isdigit() else 0)

@@ -15,32 +15,64 @@ from tracker.org.models import LANGUAGES, ROLES, Department, Person, Store
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def check_zone_and_country(timezone: str, country: str, subdiv: str | None) -> str:
-    """The country code, upper-cased, once the zone, country and subdivision are known ones."""
+# The store and person rules, each written once: the services below and the admin's forms
+# (beside their fields) call them.
+
+
+def check_zone(timezone: str) -> None:
+    """BadInput unless the time zone is a known one (Asia/Shanghai)."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadInput(
             N_("unknown time zone %(zone)r; use a name such as Asia/Shanghai"), zone=timezone
         ) from None
+
+
+def check_country(country: str) -> str:
+    """The country code, upper-cased, once it names an official working calendar."""
     country = (country or "").upper()
-    supported = holidays.list_supported_countries()
-    if country not in supported:
+    if country not in holidays.list_supported_countries():
         raise BadInput(
             N_("unknown country %(country)r for the working calendar; e.g. CN"), country=country
-        )
-    if subdiv and subdiv not in supported[country]:
-        raise BadInput(
-            N_("unknown subdivision %(subdiv)r of %(country)s"), subdiv=subdiv, country=country
         )
     return country
 
 
-def _check_store_settings(language: str, work_start: time, work_end: time) -> None:
+def check_subdivision(country: str, subdiv: str | None) -> None:
+    """BadInput unless the subdivision (if any) is one of the country's; an unknown country is
+    check_country's to report."""
+    regions = holidays.list_supported_countries().get((country or "").upper())
+    if subdiv and regions is not None and subdiv not in regions:
+        raise BadInput(
+            N_("unknown subdivision %(subdiv)r of %(country)s"), subdiv=subdiv, country=country
+        )
+
+
+def check_zone_and_country(timezone: str, country: str, subdiv: str | None) -> str:
+    """The country code, upper-cased, once the zone, country and subdivision are known ones."""
+    check_zone(timezone)
+    country = check_country(country)
+    check_subdivision(country, subdiv)
+    return country
+
+
+def check_language(language: str) -> None:
+    """BadInput unless the language is one the tracker speaks."""
     if language not in LANGUAGES:
         raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
+
+
+def check_hours(work_start: time, work_end: time) -> None:
+    """BadInput unless the working hours end after they start."""
     if work_end <= work_start:
         raise BadInput(N_("working hours must end after they start"))
+
+
+def check_role(role: str) -> None:
+    """BadInput unless the role is one of ROLES."""
+    if role not in ROLES:
+        raise BadInput(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
 
 
 def add_store(
@@ -64,7 +96,8 @@ def add_store(
         raise BadInput(N_("a store with code %(code)r exists already"), code=code)
     country = check_zone_and_country(timezone, country, subdiv)
     language = language or ("zh" if country in ("CN", "TW", "HK", "SG") else "en")
-    _check_store_settings(language, work_start, work_end)
+    check_language(language)
+    check_hours(work_start, work_end)
     store = Store(
         code=code,
         name=(name or "").strip() or code,
@@ -96,7 +129,8 @@ def edit_store(
     """Change a store's name, zone, calendar country and working hours. Deliverables already
     created keep their due times."""
     country = check_zone_and_country(timezone, country, subdiv)
-    _check_store_settings(language, work_start, work_end)
+    check_language(language)
+    check_hours(work_start, work_end)
     store.name = (name or "").strip() or store.code
     store.timezone = timezone
     store.country = country
@@ -149,10 +183,8 @@ def add_person(
         raise BadInput(N_("%(email)r is not an email address"), email=email)
     if session.scalar(select(Person.id).where(func.lower(Person.email) == email)):
         raise BadInput(N_("a person with email %(email)r exists already"), email=email)
-    if role not in ROLES:
-        raise BadInput(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
-    if language not in LANGUAGES:
-        raise BadInput(N_("language must be one of %(languages)s"), languages=", ".join(LANGUAGES))
+    check_role(role)
+    check_language(language)
     person = Person(
         email=email,
         name=(name or "").strip() or email,

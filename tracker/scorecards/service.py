@@ -20,9 +20,11 @@ rows to a count of the deliverables not decided yet, which are few. So reading a
 costs the same over a year of history as over a week (docs/scorecards.md).
 """
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote_plus, urlencode
 
 from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -30,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
+from tracker.catalog.service import code_order, get_commitment
 from tracker.errors import N_, BadInput
 from tracker.ledger.models import (
     FINAL_STATUSES,
@@ -39,7 +42,8 @@ from tracker.ledger.models import (
     Submission,
     is_live,
 )
-from tracker.org.models import Department, Store
+from tracker.org.models import Department, Person, Store
+from tracker.scorecards import display, permissions
 from tracker.scorecards.models import ScoreMonth
 
 LEVELS = {"commitment", "department"}
@@ -398,7 +402,7 @@ def scorecard(
         )
         for row in rows
     ]
-    result.sort(key=lambda r: (r.store, r.provider, _code_order(r.commitment)))
+    result.sort(key=lambda r: (r.store, r.provider, code_order(r.commitment)))
     return result
 
 
@@ -541,8 +545,277 @@ def deliverables_behind(
     return list(session.scalars(query).unique())
 
 
-def _code_order(code: str | None) -> tuple:
-    if code is None:
-        return ("", 0)
-    prefix, _, number = code.rpartition("-")
-    return (prefix, int(number) if number.isdigit() else 0)
+# --- the pages and exports: what one person asked for, assembled ---
+
+# Across all stores the page lists this many stores at a time (the exports hold them all).
+STORES_PER_PAGE = 20
+
+
+@dataclass
+class Scope:
+    """What one person asked to see and may see: a month, a store (None: all), a department
+    (None: all), with the departments by code and the stores this person may pick."""
+
+    month: str
+    store: Store | None
+    provider: Department | None
+    departments: dict[str, Department]
+    stores: list[Store]
+    deliverables_url: str = ""
+    _starts: dict = field(default_factory=dict)
+
+    def args(self, **more: str | None) -> dict:
+        """Query arguments for links that keep this scope."""
+        args = {"month": self.month, "store": self.store.code if self.store else ""}
+        return args | {k: v for k, v in more.items() if v is not None}
+
+    def start(self, store: str, provider: str, month: str | None = None) -> str:
+        """The address of the deliverables behind a row's numbers, up to the measure's name
+        (kept per row: a page holds about a thousand links, too many to build each by the
+        router)."""
+        key = (month or self.month, store, provider)
+        start = self._starts.get(key)
+        if start is None:
+            where = urlencode({"month": key[0], "store": store, "provider": provider})
+            start = self._starts[key] = f"{self.deliverables_url}?{where}&measure="
+        return start
+
+    def link(
+        self, measure: str, store: str, provider: str, month: str | None = None, **more: str | None
+    ) -> str:
+        """The address of the deliverables behind one number."""
+        more = {k: v for k, v in more.items() if v is not None}
+        tail = f"&{urlencode(more)}" if more else ""
+        return self.start(store, provider, month) + quote_plus(measure) + tail
+
+
+def scope(
+    session: Session,
+    person: Person | None,
+    *,
+    month: str | None,
+    store: str | None,
+    provider: str | None,
+    now: datetime,
+    deliverables_url: str = "",
+) -> Scope:
+    """The month (by default the current one in the person's store), store and department
+    asked for, checked against who asks (`scorecards.permissions`; None: the operator at the
+    command line, who names the month). Two queries."""
+    permissions.require_scorecards(person)
+    stores = list(session.scalars(select(Store).order_by(Store.code)))
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    chosen, department = permissions.allowed_scope(
+        person, store=store, provider=provider, stores=stores, departments=departments
+    )
+    if month is None:
+        month = now.astimezone(person.store.zone).strftime("%Y-%m")
+    visible = permissions.visible_stores(person, stores)
+    return Scope(month, chosen, department, departments, visible, deliverables_url)
+
+
+def percent(rate: float | None) -> float | None:
+    """A rate as the percentage shown on the page and written to the exports."""
+    return None if rate is None else round(rate * 100, 1)
+
+
+def _department_rows(
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    lang: str,
+    *,
+    by_store: bool = True,
+    stores: list[Store] | None = None,
+) -> list[dict]:
+    """The month's department rows as the page and the exports show them, per store (or added
+    up over the stores in scope, or only for some stores). One query."""
+    scores = scorecard(
+        session,
+        month=scope.month,
+        now=now,
+        store=scope.store,
+        level="department",
+        provider=scope.provider,
+        by_store=by_store,
+        stores=stores,
+    )
+    return [
+        {
+            "month": row.month,
+            "store": row.store,
+            "provider": row.provider,
+            "department": scope.departments[row.provider].name(lang),
+            "due": row.due,
+            "on_time": row.on_time,
+            "late": row.late,
+            "open_overdue": row.open_overdue,
+            "waived": row.waived,
+            "accepted": row.accepted,
+            "first_pass": row.first_pass,
+            "on_time_pct": percent(row.on_time_rate),
+            "first_pass_pct": percent(row.first_pass_rate),
+            "mean_lateness_hours": row.mean_lateness_hours,
+        }
+        for row in scores
+    ]
+
+
+def page_of_stores(stores: list[Store], number: int | None) -> tuple[list[Store], dict]:
+    """One page of stores (STORES_PER_PAGE a page, by code) and what the pager shows. A page
+    number that is not one, or past the end, shows the nearest page."""
+    pages = max(1, math.ceil(len(stores) / STORES_PER_PAGE))
+    number = min(max(number or 1, 1), pages)
+    shown = stores[(number - 1) * STORES_PER_PAGE : number * STORES_PER_PAGE]
+    pager = {
+        "page": number,
+        "pages": pages,
+        "stores": len(stores),
+        "first": (number - 1) * STORES_PER_PAGE + 1,
+        "last": min(number * STORES_PER_PAGE, len(stores)),
+    }
+    return shown, pager
+
+
+def _chart(scope: Scope, months: list[str], trend: dict, lang: str) -> dict:
+    """The trend chart's data: one line per department, each point linked to its deliverables."""
+    return {
+        "labels": months,
+        "title": str(display.CHART_TITLE),
+        "datasets": [
+            {
+                "label": scope.departments[code].name(lang),
+                "data": [
+                    percent(by_month[m].on_time_rate) if m in by_month else None for m in months
+                ],
+                "links": [
+                    scope.link("decided", scope.args()["store"], code, month=m) for m in months
+                ],
+            }
+            for code, by_month in sorted(trend.items())
+        ],
+    }
+
+
+def page(
+    session: Session, scope: Scope, now: datetime, *, lang: str, page_number: int | None = None
+) -> dict:
+    """What the scorecard page shows: the month's departments (across all stores: added up,
+    then one page of stores), the six-month trend and its chart, return reasons and amounts at
+    risk. Five or six queries, whatever the history."""
+    totals, pager = None, None
+    if scope.store is None:
+        totals = _department_rows(session, scope, now, lang, by_store=False)
+        stores, pager = page_of_stores(scope.stores, page_number)
+        rows = _department_rows(session, scope, now, lang, stores=stores)
+    else:
+        rows = _department_rows(session, scope, now, lang)
+    months = previous_months(scope.month)
+    by_provider: dict[str, dict[str, ScoreRow]] = {}
+    for row in trend(
+        session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+    ):
+        by_provider.setdefault(row.provider, {})[row.month] = row
+    reason_table: dict[tuple[str, str], dict[str, int]] = {}
+    for r in return_reasons(
+        session,
+        month=scope.month,
+        store=scope.store,
+        provider=scope.provider,
+        by_store=scope.store is not None,
+    ):
+        reason_table.setdefault((r.store or "", r.provider), {})[r.reason] = r.count
+    return {
+        "rows": rows,
+        "totals": totals,
+        "pager": pager,
+        "months": months,
+        "trend": by_provider,
+        "chart": _chart(scope, months, by_provider, lang),
+        "reason_table": reason_table,
+        "at_risk": amounts_at_risk(
+            session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+        ),
+    }
+
+
+def deliverables_page(
+    session: Session,
+    scope: Scope,
+    *,
+    now: datetime,
+    measure: str,
+    commitment: str | None = None,
+    reason: str | None = None,
+    bucket: str | None = None,
+) -> dict:
+    """What the page behind one number shows: its deliverables, and the commitment it is
+    narrowed to (an unknown one is NotFound)."""
+    chosen = get_commitment(session, commitment) if commitment else None
+    items = deliverables_behind(
+        session,
+        now=now,
+        measure=measure,
+        month=scope.month,
+        store=scope.store,
+        provider=scope.provider,
+        commitment=chosen,
+        reason=reason,
+        bucket=bucket,
+    )
+    return {"items": items, "commitment": chosen}
+
+
+@dataclass
+class Sheet:
+    """One table of an export: its title, headers and rows of plain values."""
+
+    title: str
+    headers: list[str]
+    rows: list[list]
+
+
+def export_table(session: Session, scope: Scope, now: datetime, *, lang: str) -> Sheet:
+    """The month's department rows of every store in scope, as the exports write them."""
+    rows = _department_rows(session, scope, now, lang)
+    return Sheet(
+        str(display.SHEET_TITLES["scorecard"]),
+        [str(label) for _key, label in display.COLUMNS],
+        [[row[key] for key, _label in display.COLUMNS] for row in rows],
+    )
+
+
+def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -> list[Sheet]:
+    """The month's table, its return reasons and its amounts at risk (the Excel export)."""
+    reasons = [
+        [
+            r.store,
+            scope.departments[r.provider].name(lang),
+            str(display.REASON_LABELS[r.reason]),
+            r.count,
+        ]
+        for r in return_reasons(
+            session, month=scope.month, store=scope.store, provider=scope.provider
+        )
+    ]
+    risk = [
+        [str(display.BUCKET_LABELS[b.bucket]), b.count, float(b.amount)]
+        for b in amounts_at_risk(
+            session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+        )
+    ]
+    return [
+        export_table(session, scope, now, lang=lang),
+        Sheet(
+            str(display.SHEET_TITLES["reasons"]),
+            [str(h) for h in display.REASON_HEADERS],
+            reasons,
+        ),
+        Sheet(str(display.SHEET_TITLES["at_risk"]), [str(h) for h in display.RISK_HEADERS], risk),
+    ]
+
+
+def export_name(scope: Scope, ext: str) -> str:
+    """The file name of an export: month and store."""
+    where = scope.store.code if scope.store else "all"
+    return f"scorecard-{scope.month}-{where}.{ext}"

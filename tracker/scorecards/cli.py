@@ -1,0 +1,48 @@
+"""`flask --app wsgi tracker scorecard`: a month's scorecard from the command line, where the
+operator sees every store (`scorecards.permissions`)."""
+
+import click
+
+from tracker import clock
+from tracker.cli import command, table
+from tracker.extensions import db
+from tracker.scorecards import service
+
+COLUMNS = [
+    "store",
+    "provider",
+    "commitment",
+    "due",
+    "on_time",
+    "late",
+    "open_overdue",
+    "waived",
+    "on_time_rate",
+    "first_pass_rate",
+    "mean_lateness_hours",
+]
+
+
+def register(group) -> None:
+    """Add the `scorecard` command to the `tracker` command group (once per process)."""
+    if "scorecard" in group.commands:
+        return
+
+    @command(group, "scorecard")
+    @click.option("--month", required=True, help="YYYY-MM")
+    @click.option("--store", "store_code", default=None)
+    @click.option("--level", default="commitment", type=click.Choice(["commitment", "department"]))
+    def scorecard_cmd(month, store_code, level):
+        """The providing departments' scorecard for a month."""
+        now = clock.now()
+        scope = service.scope(
+            db.session, None, month=month, store=store_code, provider=None, now=now
+        )
+        rows = [
+            r.as_dict()
+            for r in service.scorecard(
+                db.session, month=month, now=now, store=scope.store, level=level
+            )
+        ]
+        columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
+        return rows, table(rows, columns)

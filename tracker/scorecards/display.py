@@ -1,0 +1,49 @@
+"""How the scorecards name their numbers, columns and age buckets, in the person's language
+(the pages and the exports alike)."""
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
+from tracker.ledger.display import STATUS_LABELS
+
+__all__ = ["BUCKET_LABELS", "COLUMNS", "MEASURE_LABELS", "REASON_LABELS", "STATUS_LABELS"]
+
+MEASURE_LABELS = {
+    "due": _l("Due that month"),
+    "on_time": _l("On time"),
+    "late": _l("Late"),
+    "open_overdue": _l("Open overdue"),
+    "waived": _l("Waived"),
+    "decided": _l("Decided (on time, late or open overdue)"),
+    "accepted": _l("Accepted"),
+    "first_pass": _l("Accepted at the first pass"),
+    "returned": _l("Returned"),
+    "at_risk": _l("Overdue, at risk"),
+}
+BUCKET_LABELS = {"0-2": _l("0–2 days"), "3-7": _l("3–7 days"), "8+": _l("8 days or more")}
+
+# The table's columns, in the page's and the exports' order: (key, header).
+COLUMNS = [
+    ("month", _l("Month")),
+    ("store", _l("Store")),
+    ("department", _l("Department")),
+    ("due", _l("Due that month")),
+    ("on_time", _l("On time")),
+    ("late", _l("Late")),
+    ("open_overdue", _l("Open overdue")),
+    ("waived", _l("Waived")),
+    ("accepted", _l("Accepted")),
+    ("first_pass", _l("First pass")),
+    ("on_time_pct", _l("On-time %")),
+    ("first_pass_pct", _l("First-pass %")),
+    ("mean_lateness_hours", _l("Mean lateness (hours)")),
+]
+
+CHART_TITLE = _l("On-time % by month")
+SHEET_TITLES = {
+    "scorecard": _l("Scorecard"),
+    "reasons": _l("Return reasons"),
+    "at_risk": _l("At risk"),
+}
+REASON_HEADERS = [_l("Store"), _l("Department"), _l("Reason"), _l("Returned")]
+RISK_HEADERS = [_l("Days overdue"), _l("Items"), _l("Amount")]

@@ -1,0 +1,55 @@
+"""Who may see which scorecard: the one home of these rules, for the pages and the command line.
+
+`person` None is the operator at the command line, who sees every store and department."""
+
+from tracker.errors import N_, NotAllowed, NotFound
+from tracker.org.models import Department, Person, Store
+
+
+def can_see_scorecards(person: Person) -> bool:
+    """Heads see their department's; leads and administrators see all; clerks do not."""
+    return person.role in ("head", "lead", "admin")
+
+
+def sees_all_stores(person: Person | None) -> bool:
+    """Leads, administrators and the operator look across stores and departments."""
+    return person is None or person.sees_all_stores
+
+
+def require_scorecards(person: Person | None) -> None:
+    """NotAllowed unless this person may see some scorecard."""
+    if person is not None and not can_see_scorecards(person):
+        raise NotAllowed(N_("only heads, leads and administrators see scorecards"))
+
+
+def visible_stores(person: Person | None, stores: list[Store]) -> list[Store]:
+    """Of all `stores`, the ones this person may pick."""
+    return stores if sees_all_stores(person) else [person.store]
+
+
+def allowed_scope(
+    person: Person | None,
+    *,
+    store: str | None,
+    provider: str | None,
+    stores: list[Store],
+    departments: dict[str, Department],
+) -> tuple[Store | None, Department | None]:
+    """The store (None: all) and department (None: all) a person may see when asking for these
+    codes. Heads see their own department in their own store, whatever else they ask for
+    (NotAllowed); an unknown store is NotFound, an unknown department means all of them."""
+    require_scorecards(person)
+    if not sees_all_stores(person):
+        if store not in (None, "", person.store.code) or provider not in (
+            None,
+            "",
+            person.department.code,
+        ):
+            raise NotAllowed(N_("heads see the scorecard of their own department and store"))
+        return person.store, person.department
+    chosen = None
+    if store:
+        chosen = next((s for s in stores if s.code == store), None)
+        if chosen is None:
+            raise NotFound(N_("no store with code %(code)r"), code=store)
+    return chosen, departments.get(provider or "")
