@@ -506,3 +506,19 @@ def test_the_all_stores_page_runs_the_same_queries_for_two_stores_or_twenty_five
         make(session, "sales-1", store, due_at=due, returns=["unsigned"], status="returned")
     session.commit()
     assert _queries_for(client, path) == before
+
+
+def test_a_department_name_that_looks_like_a_formula_is_exported_as_text(
+    client, auth, people, history, month, session
+):
+    hostile = '=HYPERLINK("http://evil.test","hr")'
+    people["sales.clerk"].department.name_en = hostile
+    session.commit()
+    auth.login("finance.lead@sh01.test")
+    text = client.get(f"/scorecards/export.csv?month={month}&store=").get_data(as_text=True)
+    names = {row[2] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))}
+    assert "'" + hostile in names and hostile not in names
+    xlsx = client.get(f"/scorecards/export.xlsx?month={month}&store=")
+    cells = [c for row in load_workbook(io.BytesIO(xlsx.data)).worksheets[0].iter_rows()
+             for c in row if c.value == hostile]  # fmt: skip
+    assert cells and all(c.data_type == "s" for c in cells)
