@@ -23,13 +23,16 @@ WASH_SLIP = {
 }
 
 
-def test_the_migrated_table_holds_the_dealership_types_in_their_order(session):
+def test_the_table_holds_the_dealership_types_in_their_order(session, catalog):
+    # Migration 0006 fills it (tests/test_migrations.py); load_catalog makes sure of it.
     assert [(t.code, t.name_en, t.name_zh) for t in ledger.event_types(session)] == [
         (code, en, zh) for code, (en, zh) in dealership.EVENT_TYPES.items()
     ]
 
 
-def test_loading_a_catalogue_adds_its_missing_types_and_keeps_names_already_there(session, now):
+def test_loading_a_catalogue_adds_its_missing_types_and_keeps_names_already_there(
+    session, catalog, now
+):
     session.get(EventType, "vehicle_delivered").name_en = "Car handed over"
     session.delete(session.get(EventType, "utility_bill"))
     session.flush()
