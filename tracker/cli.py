@@ -179,6 +179,11 @@ tracker_cli.add_command(user_cli)
 @click.option("--password", default=None, help="Sets a sign-in password (hashed).")
 def user_add(email, name, dept, store_code, role, language, password):
     """Add a person."""
+    if password is not None:
+        from tracker.auth.passwords import password_problem
+
+        if problem := password_problem(password, email=email, name=name):
+            raise click.BadParameter(problem, param_hint="--password")  # exit code 2
     p = org.add_person(
         db.session,
         email=email,
@@ -461,7 +466,6 @@ def serve(host, port, no_scheduler):
         from tracker.reminders.scheduler import start_embedded
 
         start_embedded(current_app._get_current_object())
-    # app.run() is ignored under the `flask` command, so serve with Werkzeug directly.
-    from werkzeug.serving import run_simple
+    from tracker.server import serve as serve_app
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    serve_app(current_app._get_current_object(), host, port)

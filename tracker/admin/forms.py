@@ -31,6 +31,8 @@ from wtforms.validators import (
     Regexp,
 )
 
+from tracker.auth.forms import PasswordPolicy
+
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
     ("clerk", _l("clerk")),
@@ -108,7 +110,8 @@ class PersonForm(FlaskForm):
         _l("Password"),
         validators=[
             DataRequired(),
-            Length(min=8, max=200, message=_l("At least 8 characters.")),
+            Length(max=200),
+            PasswordPolicy(),
         ],
     )
 
@@ -118,7 +121,7 @@ class PasswordForm(FlaskForm):
 
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=8, max=200, message=_l("At least 8 characters."))],
+        validators=[DataRequired(), Length(max=200), PasswordPolicy()],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
