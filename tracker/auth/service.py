@@ -12,13 +12,15 @@ gets 20, then 1 min doubling to 1 h, which stops one machine guessing across man
 Counts are forgotten after 15 min (account) or 1 h (address) without a failure.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import case, delete, func, literal, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import SignInThrottle
 from tracker.errors import N_, BadInput, TrackerError
@@ -73,10 +75,10 @@ def _count_attempt(session: Session, limit: Limit, key: str, now: datetime) -> N
     """Count one attempt under this key, or raise SignInRefused while its wait runs."""
     row = SignInThrottle.__table__.c
     at = lambda instant: literal(instant, UTCDateTime())  # noqa: E731
-    # The latest last failure that lets an attempt through now, by the failures so far.
+    # Free attempts pass whatever their times (parallel requests read the clock in any order);
+    # after them, the latest last failure that lets an attempt through now.
     steps = range(limit.free, limit.free + 12)
     ready = case(
-        (row.failures < limit.free, at(now)),
         *((row.failures == n, at(now - limit.wait_after(n))) for n in steps),
         else_=at(now - limit.most),
     )
@@ -90,7 +92,7 @@ def _count_attempt(session: Session, limit: Limit, key: str, now: datetime) -> N
                 "failures": case((stale, 1), else_=row.failures + 1),
                 "last_failure_at": at(now),
             },
-            where=row.last_failure_at <= ready,
+            where=or_(row.failures < limit.free, row.last_failure_at <= ready),
         )
         .returning(row.failures)
     )
@@ -117,17 +119,20 @@ def count_attempt(session: Session, email: str, address: str | None, now: dateti
     _count_attempt(session, ACCOUNT, _account_key(email), now)
 
 
+@cache
+def _unknown_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def check_credentials(session: Session, email: str, password: str, address: str | None) -> Person:
     """The active person these credentials belong to, or SignInRefused; a success gives back
     the attempt counted for its account and address."""
     key = _account_key(email)
     person = session.scalar(select(Person).where(func.lower(Person.email) == key))
-    if (
-        person is None
-        or not person.active
-        or not person.password_hash
-        or not check_password_hash(person.password_hash, password or "")
-    ):
+    # An unknown email costs a hash check too, so the answer's time does not tell it apart.
+    stored = person.password_hash if person is not None else None
+    matches = check_password_hash(stored or _unknown_hash(), password or "")
+    if person is None or not person.active or not stored or not matches:
         raise SignInRefused(N_("wrong email or password"))
     throttle = SignInThrottle.__table__.c
     session.execute(delete(SignInThrottle).where(throttle.scope == "account", throttle.key == key))
