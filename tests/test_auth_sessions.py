@@ -85,7 +85,9 @@ def test_the_csrf_token_from_before_sign_in_is_refused_after_it(client, auth, pe
     assert response.status_code == 302
     refused = client.post("/profile", data={"language": "en", "csrf_token": before})
     assert refused.status_code == 400
-    accepted = client.post("/profile", data={"language": "en", "csrf_token": token(client, "/profile")})
+    accepted = client.post(
+        "/profile", data={"language": "en", "csrf_token": token(client, "/profile")}
+    )
     assert accepted.status_code == 302
 
 
@@ -121,8 +123,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize("target", HOSTILE)
 def test_a_next_that_is_not_a_path_on_this_site_is_refused(target):
-    assert safe_next(target) is None or safe_next(target).startswith("/") and not (
-        safe_next(target).startswith("//")
+    assert (
+        safe_next(target) is None
+        or safe_next(target).startswith("/")
+        and not (safe_next(target).startswith("//"))
     )
 
 

@@ -90,7 +90,9 @@ def test_thirty_parallel_wrong_passwords_check_at_most_the_limit_and_never_fail(
     server_app, session, checked
 ):
     with serving(server_app) as port:
-        answers = in_parallel(port, [(OWNER, f"guess-number-{i}", "198.51.100.7") for i in range(30)])
+        answers = in_parallel(
+            port, [(OWNER, f"guess-number-{i}", "198.51.100.7") for i in range(30)]
+        )
     assert sorted({status for status, _ in answers}) == [401]
     assert 1 <= len(checked) <= ACCOUNT.free
     waits = [t for _, t in answers if "Too many failed sign-ins" in t]

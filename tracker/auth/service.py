@@ -139,7 +139,9 @@ def check_credentials(session: Session, email: str, password: str, address: str 
     if address:
         session.execute(
             update(SignInThrottle)
-            .where(throttle.scope == "address", throttle.key == address[:254], throttle.failures > 0)
+            .where(
+                throttle.scope == "address", throttle.key == address[:254], throttle.failures > 0
+            )
             .values(failures=throttle.failures - 1)
             .execution_options(synchronize_session=False)
         )
@@ -172,4 +174,3 @@ def change_password(session: Session, person: Person, current: str, new: str) ->
         raise BadInput(N_("the current password is wrong"))
     set_password(person, new)
     session.flush()
-
