@@ -29,6 +29,8 @@ ROUTES = [
     ("GET", "/", EVERYONE, 302),  # to their inbox or their department's list
     ("GET", "/profile", EVERYONE, 200),
     ("POST", "/profile", EVERYONE, 302),
+    ("GET", "/profile/password", EVERYONE, 200),
+    ("POST", "/profile/password", EVERYONE, 200),  # the form again, with what is missing
     ("GET", f"/scorecards?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/deliverables?month={MONTH}&measure=due", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.csv?month={MONTH}", SCORECARD_READERS, 200),

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tracker.auth.service import SignInRefused, sign_in, wait_after
+from tracker.auth.service import ADDRESS, SignInRefused, sign_in, wait_after
 from tracker.org.models import Person
 
 
@@ -71,9 +71,14 @@ def test_repeated_failures_make_the_next_attempt_wait_even_with_the_right_passwo
     )
 
 
-def test_waits_double_and_stop_growing_at_fifteen_minutes():
+def test_an_account_waits_double_and_stop_growing_at_two_minutes():
     assert [wait_after(n).total_seconds() for n in (4, 5, 6, 7)] == [0, 30, 60, 120]
-    assert wait_after(30) == timedelta(minutes=15)
+    assert wait_after(30) == timedelta(minutes=2)
+
+
+def test_an_address_gets_twenty_attempts_then_waits_double_up_to_an_hour():
+    waits = [ADDRESS.wait_after(n).total_seconds() for n in (19, 20, 21, 25, 26, 200)]
+    assert waits == [0, 60, 120, 1920, 3600, 3600]
 
 
 def test_unknown_emails_are_slowed_down_too(session, people, now):

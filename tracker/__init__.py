@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tracker import config, files
+from tracker import config, files, security
 from tracker.extensions import csrf, db, login, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     csrf.init_app(app)
     _init_login(app)
+    security.init_app(app)
 
     from tracker import (
         errorhandlers,
@@ -96,10 +97,15 @@ def _init_login(app: Flask) -> None:
 
     @login.user_loader
     def load_person(person_id: str):
+        from tracker.auth.sessions import is_current
         from tracker.org.models import Person
 
+        # A session ends when its person signed out, changed or was given a new password
+        # anywhere since it began (the generation moved on), or was deactivated.
         person = db.session.get(Person, int(person_id))
-        return person if person is not None and person.active else None
+        if person is None or not person.active or not is_current(person):
+            return None
+        return person
 
 
 def _init_mail(app: Flask) -> None:

@@ -115,7 +115,6 @@ def serve(host, port, no_scheduler):
         from tracker.reminders.scheduler import start_embedded
 
         start_embedded(current_app._get_current_object())
-    # app.run() is ignored under the `flask` command, so serve with Werkzeug directly.
-    from werkzeug.serving import run_simple
+    from tracker.server import serve as serve_app
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    serve_app(current_app._get_current_object(), host, port)

@@ -11,6 +11,7 @@ ENVIRONMENT = {
     "MAIL_FROM": "MAIL_FROM",
     "BASE_URL": "BASE_URL",
     "UPLOAD_DIR": "UPLOAD_DIR",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 
 
@@ -24,6 +25,9 @@ def defaults(instance_path: str) -> dict:
         "BASE_URL": "http://127.0.0.1:5000",
         "UPLOAD_DIR": os.path.join(instance_path, "uploads"),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # How many proxies in front of the tracker set X-Forwarded-For (0: none, so the
+        # client's address is the connection's, and no header can claim another).
+        "TRUSTED_PROXIES": 0,
     }
 
 

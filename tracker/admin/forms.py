@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from tracker.errors import BadInput
 from tracker.org import service as org
+from tracker.auth.forms import PasswordPolicy
 
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
@@ -122,7 +123,8 @@ class PersonForm(FlaskForm):
         _l("Password"),
         validators=[
             DataRequired(),
-            Length(min=8, max=200, message=_l("At least 8 characters.")),
+            Length(max=200),
+            PasswordPolicy(),
         ],
     )
 
@@ -152,7 +154,7 @@ class PasswordForm(FlaskForm):
 
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=8, max=200, message=_l("At least 8 characters."))],
+        validators=[DataRequired(), Length(max=200), PasswordPolicy()],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),

@@ -1,8 +1,9 @@
-"""Sign-in throttling: failed attempts per email, in the database so every process sees them."""
+"""Sign-in throttling: failed attempts per account and per client address, in the database so
+every process sees them."""
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
@@ -10,11 +11,14 @@ from tracker.types import UTCDateTime
 
 
 class SignInThrottle(db.Model):
-    """Consecutive failed sign-ins for one email (known or not), and when the last one was."""
+    """Recent failed sign-ins for one email (known or not) or one client address, and when the
+    last one was. Each attempt is counted before its password is checked (see auth.service)."""
 
     __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(254), unique=True)
+    scope: Mapped[str] = mapped_column(String(8), server_default="account")  # or "address"
+    key: Mapped[str] = mapped_column(String(254))
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)

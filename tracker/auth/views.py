@@ -1,12 +1,14 @@
-"""Signing in and out, and one's own profile."""
+"""Signing in and out, and one's own profile and password."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from tracker import clock
-from tracker.auth.forms import ProfileForm, SignInForm
-from tracker.auth.service import SignInRefused, sign_in
+from tracker.auth import service, sessions
+from tracker.auth.forms import ChangePasswordForm, ProfileForm, SignInForm
+from tracker.auth.service import SignInRefused
+from tracker.errors import BadInput
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -14,33 +16,33 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The sign-in page; repeated failures make the next attempt wait."""
+    """The sign-in page; each attempt is counted before its password is checked."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm()
-    if form.validate_on_submit():
-        try:
-            person = sign_in(db.session, form.email.data, form.password.data, clock.now())
-        except SignInRefused as exc:
-            db.session.commit()  # the failure is counted even though the sign-in failed
-            if exc.wait_seconds:
-                form.password.errors.append(
-                    _("Too many failed sign-ins. Try again in %(n)d seconds.", n=exc.wait_seconds)
-                )
-            else:
-                form.password.errors.append(_("Wrong email or password."))
-            return render_template("auth/login.html", form=form), 401
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    email, address = form.email.data, request.remote_addr
+    try:
+        service.count_attempt(db.session, email, address, clock.now())
+        db.session.commit()  # counted even if this process dies while checking the password
+        person = service.check_credentials(db.session, email, form.password.data, address)
+    except SignInRefused as exc:
         db.session.commit()
-        login_user(person)
-        return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/login.html", form=form)
+        form.password.errors.append(_refusal(exc))
+        return render_template("auth/login.html", form=form), 401
+    db.session.commit()
+    sessions.start(person)
+    return redirect(sessions.safe_next(request.args.get("next")) or url_for("home.index"))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (a POST with its CSRF token, so no link can sign anyone out)."""
-    logout_user()
+    """Sign out everywhere (a POST with its CSRF token, so no link can sign anyone out)."""
+    service.end_sessions(db.session, current_user)
+    db.session.commit()
+    sessions.end()
     return redirect(url_for("auth.login"))
 
 
@@ -57,8 +59,26 @@ def profile():
     return render_template("auth/profile.html", form=form)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password, giving the current one; every other session ends."""
+    form = ChangePasswordForm(current_user)
+    if form.validate_on_submit():
+        try:
+            service.change_password(db.session, current_user, form.current.data, form.password.data)
+        except BadInput as exc:
+            db.session.rollback()
+            form.current.errors.append(exc.localized())
+            return render_template("auth/password.html", form=form)
+        db.session.commit()
+        sessions.keep(current_user)
+        flash(_("Password changed. You were signed out everywhere else."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/password.html", form=form)
+
+
+def _refusal(exc: SignInRefused) -> str:
+    if exc.wait_seconds:
+        return _("Too many failed sign-ins. Try again in %(n)d seconds.", n=exc.wait_seconds)
+    return _("Wrong email or password.")

@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from tracker import clock
+from tracker.auth.passwords import password_problem
 from tracker.cli import command
 from tracker.extensions import db
 from tracker.org import service as org
@@ -50,6 +51,10 @@ def register(group) -> None:
     @click.option("--password", default=None, help="Sets a sign-in password (hashed).")
     def user_add(email, name, dept, store_code, role, language, password):
         """Add a person."""
+        if password is not None and (
+            problem := password_problem(password, email=email, name=name)
+        ):
+            raise click.BadParameter(problem, param_hint="--password")  # exit code 2
         p = org.add_person(
             db.session,
             email=email,

@@ -71,6 +71,8 @@ class Person(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Kept in each signed-in session; one more ends them all (tracker.auth.service).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department] = relationship(lazy="joined")
     store: Mapped[Store] = relationship(lazy="joined")

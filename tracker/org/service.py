@@ -203,7 +203,9 @@ def add_person(
 
 
 def set_password(person: Person, password: str) -> None:
-    """Hash and keep a new password."""
-    if len(password or "") < 8:
-        raise BadInput(N_("a password has at least 8 characters"))
+    """Check the password policy, hash and keep a new password, and end the person's sessions."""
+    from tracker.auth.passwords import check_password
+
+    check_password(password, email=person.email, name=person.name)
     person.password_hash = generate_password_hash(password)
+    person.session_generation = (person.session_generation or 0) + 1
