@@ -28,9 +28,9 @@ from wtforms.validators import (
     Regexp,
 )
 
+from tracker.auth.forms import PasswordPolicy
 from tracker.errors import BadInput
 from tracker.org import service as org
-from tracker.auth.forms import PasswordPolicy
 
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [

@@ -51,9 +51,7 @@ def register(group) -> None:
     @click.option("--password", default=None, help="Sets a sign-in password (hashed).")
     def user_add(email, name, dept, store_code, role, language, password):
         """Add a person."""
-        if password is not None and (
-            problem := password_problem(password, email=email, name=name)
-        ):
+        if password is not None and (problem := password_problem(password, email=email, name=name)):
             raise click.BadParameter(problem, param_hint="--password")  # exit code 2
         p = org.add_person(
             db.session,
