@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import files
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import load_catalog
@@ -277,10 +278,10 @@ def _submit(session, d, clerk, at, rng, upload_dir: Path) -> None:
     evidence = d.version.evidence or []
     file_fields = {}
     if "file" in evidence:
-        upload_dir.mkdir(parents=True, exist_ok=True)
+        files.private_folder(upload_dir)
         name = f"{uuid.UUID(int=rng.getrandbits(128)).hex}.txt"
         content = f"{d.commitment.code} {d.reference or d.period} submitted {at.isoformat()}\n"
-        (upload_dir / name).write_text(content, encoding="utf-8")
+        files.write_private(upload_dir / name, content.encode())
         file_fields = {
             "file_name": f"{d.commitment.code}-{d.reference or d.period}.txt",
             "file_path": name,

@@ -19,6 +19,7 @@ def register(group: AppGroup) -> None:
     """Add the ledger's commands to the `tracker` command group."""
     group.add_command(event_cli)
     group.add_command(deliverable_cli)
+    group.add_command(evidence_cli)
 
 
 def deliverable_row(d: Deliverable) -> dict:
@@ -100,14 +101,11 @@ def deliverable_submit(deliverable_id, by, at, reason, reference, amount, note, 
     """Submit a deliverable with its evidence."""
     deliverable, person, now = _acting(deliverable_id, by, at)
     path = Path(file_) if file_ else None
-    evidence = uploads.save_path(path, reference=reference, amount=amount, note=note)
-    try:
-        ledger.submit(
-            db.session, deliverable, by=person, now=now, evidence=evidence, late_reason=reason
-        )
-    except Exception:
-        uploads.discard(evidence)  # nothing half-written: no file without its submission
-        raise
+    # The file is staged in this transaction: kept if it commits, removed if it does not.
+    evidence = uploads.save_path(db.session, path, reference=reference, amount=amount, note=note)
+    ledger.submit(
+        db.session, deliverable, by=person, now=now, evidence=evidence, late_reason=reason
+    )
     return _done(deliverable, "")
 
 
@@ -156,3 +154,15 @@ def _done(deliverable, text):
     db.session.flush()
     row = deliverable_row(deliverable)
     return row, f"deliverable {row['id']} is {row['status']} {text}".rstrip()
+
+
+evidence_cli = AppGroup("evidence", help="Evidence files.")
+
+
+@command(evidence_cli, "clean")
+@click.option("--now", "at", default=None, help="ISO 8601 with offset (default: the clock).")
+def evidence_clean(at):
+    """Remove evidence files no submission names (older than an hour), as the scheduler does."""
+    now = parse_instant(at, "--now time") if at else clock.now()
+    report = uploads.remove_orphans(db.session, uploads.folder(), now)
+    return report.as_dict(), f"{report.moved} moved into place, {report.removed} removed"

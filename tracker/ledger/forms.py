@@ -93,7 +93,9 @@ class EvidenceForm(FlaskForm):
             self._need("file", None)
             return
         try:  # the checks the stored file will pass, told beside the field
-            uploads.check(upload.filename, uploads.size_of(upload.stream))
+            uploads.check(
+                upload.filename, uploads.size_of(upload.stream), uploads.head_of(upload.stream)
+            )
         except BadInput as exc:
             raise ValidationError(exc.localized()) from None
 

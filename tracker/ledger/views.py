@@ -204,7 +204,7 @@ def _to_submit(ids: list[int]) -> list[Deliverable]:
 
 def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], now):
     """Keep the evidence once and submit each with it: all of them, or none and no file."""
-    evidence = uploads.save(form.file.data, **form.evidence_fields())
+    evidence = uploads.save(db.session, form.file.data, **form.evidence_fields())
     try:
         for d in chosen:
             ledger.submit(
@@ -218,8 +218,7 @@ def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], n
             )
         db.session.commit()
     except TrackerError as exc:
-        db.session.rollback()
-        uploads.discard(evidence)
+        db.session.rollback()  # and with it the evidence file it staged
         return _after_refusal(exc, chosen, form, now)
     flash(_submitted(chosen, batch=isinstance(form, BatchSubmitForm)))
     return redirect(url_for("ledger.mine"))

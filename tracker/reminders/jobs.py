@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from tracker import clock
 from tracker.extensions import db, mail
+from tracker.ledger import uploads
 from tracker.ledger.service import ensure_recurring
 from tracker.reminders import service
 from tracker.reminders.models import OutboxMessage
@@ -109,6 +110,11 @@ def _retrying(step: Callable):
 def create_recurring(now: datetime) -> int:
     """Keep the recurring deliverables created about six weeks ahead."""
     return _retrying(lambda: len(ensure_recurring(db.session, now=now)))
+
+
+def remove_orphan_evidence(now: datetime) -> uploads.OrphanReport:
+    """Remove evidence files that no submission names (older than an hour)."""
+    return _retrying(lambda: uploads.remove_orphans(db.session, uploads.folder(), now))
 
 
 def write_reminders(now: datetime) -> int:

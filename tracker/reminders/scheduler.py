@@ -22,6 +22,7 @@ DEFAULTS = {
     "SCHEDULER_RECURRING_SECONDS": 3600,  # keep recurring deliverables created ahead
     "SCHEDULER_SWEEP_SECONDS": 300,  # check deadlines and write reminders
     "SCHEDULER_DELIVER_SECONDS": 60,  # compose digests and deliver the outbox
+    "SCHEDULER_EVIDENCE_SECONDS": 3600,  # remove evidence files no submission names
     "SCHEDULER_LEASE_SECONDS": 60,  # SQLite lease length; a dead holder is replaced after it
     "SCHEDULER_POLL_SECONDS": 10,  # how often the holder renews and a waiting process tries
 }
@@ -67,6 +68,9 @@ class Scheduler:
                     elif name == "sweep":
                         report = jobs.run_pass(now, worker=self.worker)
                         self.log(f"job sweep as of {now.isoformat()}: {report.as_dict()}")
+                    elif name == "evidence":
+                        report = jobs.remove_orphan_evidence(now)
+                        self.log(f"job evidence as of {now.isoformat()}: {report.as_dict()}")
                     else:
                         jobs.compose(now)
                         report = jobs.deliver(now, worker=self.worker)
@@ -91,6 +95,7 @@ class Scheduler:
                 ("recurring", "SCHEDULER_RECURRING_SECONDS"),
                 ("sweep", "SCHEDULER_SWEEP_SECONDS"),
                 ("deliver", "SCHEDULER_DELIVER_SECONDS"),
+                ("evidence", "SCHEDULER_EVIDENCE_SECONDS"),
             )
         ):
             scheduler.add_job(
