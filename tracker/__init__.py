@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tracker import (
         errorhandlers,
+        guard,
         i18n,
         models,  # noqa: F401  (register every model with the metadata)
         navigation,
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
     errorhandlers.init_app(app)
+    guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     register_reminder_commands(tracker_cli)
     app.cli.add_command(tracker_cli)
     app.register_blueprint(auth_bp)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.calendar.deadlines import event_due, recurring_due, request_due
 from tracker.calendar.service import set_override, store_calendar
 from tracker.catalog import service as catalog
@@ -145,7 +145,7 @@ tracker_cli.add_command(store_cli)
 @command(store_cli, "add")
 @click.argument("code")
 @click.option("--name", required=True)
-@click.option("--tz", "timezone", required=True, help="e.g. Asia/Shanghai")
+@click.option("--tz", "timezone", required=True, type=validation.ZONE, help="e.g. Asia/Shanghai")
 @click.option("--country", required=True, help="Country of the working calendar, e.g. CN")
 @click.option("--subdiv", default=None)
 @click.option("--lang", "language", default=None, type=click.Choice(["zh", "en"]))
@@ -223,8 +223,12 @@ def commitments(lang):
 @command(tracker_cli, "due")
 @click.option("--commitment", "code", required=True)
 @click.option("--store", "store_code", required=True)
-@click.option("--from", "starts", multiple=True, required=True, help="ISO 8601 with offset.")
-@click.option("--count", default=1, show_default=True, help="Recurring: how many due times.")
+@click.option(
+    "--from", "starts", multiple=True, required=True, type=validation.INSTANT, help="ISO 8601."
+)
+@click.option(
+    "--count", default=1, show_default=True, type=validation.COUNT, help="Recurring: how many."
+)
 def due(code, store_code, starts, count):
     """The due times a commitment's rule gives, for events (or starts) at each --from."""
     commitment = catalog.get_commitment(db.session, code)
@@ -289,12 +293,16 @@ tracker_cli.add_command(event_cli)
 @click.option("--type", "type_", required=True)
 @click.option("--store", "store_code", required=True)
 @click.option(
-    "--at", "at", default=None, help="When it happened, ISO 8601 with offset (default now)."
+    "--at",
+    "at",
+    default=None,
+    type=validation.INSTANT,
+    help="When it happened, ISO 8601 with offset (default now).",
 )
 @click.option("--ref", "reference", required=True)
 @click.option("--customer", default=None)
 @click.option("--vin", default=None)
-@click.option("--amount", default=None)
+@click.option("--amount", default=None, type=validation.AMOUNT)
 @click.option("--by", "by", default=None, help="Email of the clerk recording it.")
 def event_record(type_, store_code, at, reference, customer, vin, amount, by):
     """Record a business event; prints the deliverables it created and their due times."""
@@ -336,9 +344,11 @@ def _done(deliverable, text):
 
 
 common = [
-    click.argument("deliverable_id", type=int),
+    click.argument("deliverable_id", type=validation.ID),
     click.option("--by", required=True, help="Email of the person acting."),
-    click.option("--at", default=None, help="ISO 8601 with offset; for importing history only."),
+    click.option(
+        "--at", default=None, type=validation.INSTANT, help="ISO 8601 with offset; for history."
+    ),
 ]
 
 
@@ -352,7 +362,7 @@ def with_common(fn):
 @with_common
 @click.option("--reason", default=None, help="Why it is late (required when it is).")
 @click.option("--reference", default=None)
-@click.option("--amount", default=None)
+@click.option("--amount", default=None, type=validation.AMOUNT)
 @click.option("--note", default=None)
 @click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False), default=None)
 def deliverable_submit(deliverable_id, by, at, reason, reference, amount, note, file_):

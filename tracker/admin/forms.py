@@ -31,6 +31,8 @@ from wtforms.validators import (
     Regexp,
 )
 
+from tracker import validation
+
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
     ("clerk", _l("clerk")),
@@ -48,7 +50,9 @@ class StoreForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     timezone = StringField(
-        _l("Time zone"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)]
+        _l("Time zone"),
+        default="Asia/Shanghai",
+        validators=[DataRequired(), Length(max=64), validation.TimeZoneName()],
     )
     country = StringField(
         _l("Country of the working calendar"),
@@ -319,7 +323,10 @@ class CommitmentForm(FlaskForm):
 class OverrideForm(FlaskForm):
     """A day declared a holiday or a working day for one store."""
 
-    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Give a date."))])
+    day = DateField(
+        _l("Day"),
+        validators=[InputRequired(message=_l("Give a date.")), validation.BusinessDate()],
+    )
     working = SelectField(
         _l("The day is"), choices=[("0", _l("a holiday")), ("1", _l("a working day"))]
     )

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.auth.permissions import can_see_deliverable, can_see_store, require
 from tracker.catalog.models import Commitment
 from tracker.errors import Conflict, NotAllowed, TrackerError
@@ -163,7 +163,7 @@ def submit(deliverable_id: int):
 def submit_batch():
     """Hand several deliverables in at once with the same evidence: all of them or none."""
     now = clock.now()
-    ids = [int(i) for i in request.values.getlist("ids") if i.isdigit()]
+    ids = validation.parse_ids(request.values.getlist("ids"))
     form = BatchSubmitForm()
     if form.is_submitted():
         pairs = form.chosen()
