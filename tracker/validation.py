@@ -64,12 +64,19 @@ def year_in_range(value: date | datetime) -> bool:
     return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
+def zone_name_shaped(name) -> bool:
+    """True for text shaped like a zone name: at most 64 letters, digits and / _ - +. Safe to
+    hand to zoneinfo (a 2,000-character name made its lookup fail, 'File name too long')."""
+    return (
+        isinstance(name, str)
+        and 0 < len(name) <= MAX_ZONE_LENGTH
+        and bool(ZONE_NAME.fullmatch(name))
+    )
+
+
 def zone_name_ok(name) -> bool:
-    """True for a time zone zoneinfo knows. Length and characters are checked before any file
-    is looked up (a 2,000-character name made the lookup fail with 'File name too long')."""
-    if not isinstance(name, str) or not 0 < len(name) <= MAX_ZONE_LENGTH:
-        return False
-    if not ZONE_NAME.fullmatch(name):
+    """True for a time zone zoneinfo knows; the shape is checked before any file is read."""
+    if not zone_name_shaped(name):
         return False
     try:
         ZoneInfo(name)
@@ -123,10 +130,11 @@ class BusinessDate:
 
 
 class TimeZoneName:
-    """A time zone name zoneinfo knows, checked by length and characters first."""
+    """Text shaped like a zone name (length, characters); the form's own check then asks
+    zoneinfo, safely, and explains an unknown zone in its words."""
 
     def __call__(self, form, field) -> None:
-        if field.data and not zone_name_ok(field.data):
+        if field.data and not zone_name_shaped(field.data):
             raise StopValidation(str(ZONE_MESSAGE))
 
 
