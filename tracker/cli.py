@@ -224,10 +224,19 @@ def commitments(lang):
 @click.option("--commitment", "code", required=True)
 @click.option("--store", "store_code", required=True)
 @click.option(
-    "--from", "starts", multiple=True, required=True, type=validation.INSTANT, help="ISO 8601."
+    "--from",
+    "starts",
+    multiple=True,
+    required=True,
+    type=validation.INSTANT,
+    help="ISO 8601 with offset.",
 )
 @click.option(
-    "--count", default=1, show_default=True, type=validation.COUNT, help="Recurring: how many."
+    "--count",
+    default=1,
+    show_default=True,
+    type=validation.COUNT,
+    help="Recurring: how many due times.",
 )
 def due(code, store_code, starts, count):
     """The due times a commitment's rule gives, for events (or starts) at each --from."""
@@ -347,7 +356,10 @@ common = [
     click.argument("deliverable_id", type=validation.ID),
     click.option("--by", required=True, help="Email of the person acting."),
     click.option(
-        "--at", default=None, type=validation.INSTANT, help="ISO 8601 with offset; for history."
+        "--at",
+        default=None,
+        type=validation.INSTANT,
+        help="ISO 8601 with offset; for importing history only.",
     ),
 ]
 

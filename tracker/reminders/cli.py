@@ -18,7 +18,11 @@ def register(group) -> None:
 
     @command(group, "sweep")
     @click.option(
-        "--now", "at", default=None, type=validation.INSTANT, help="As of this ISO 8601 instant."
+        "--now",
+        "at",
+        default=None,
+        type=validation.INSTANT,
+        help="Run the pass as of this ISO 8601 instant.",
     )
     def sweep(at):
         """One whole pass: create recurring deliverables, write reminders, deliver the outbox."""
