@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tracker import (
         errorhandlers,
+        guard,
         i18n,
         models,  # noqa: F401  (register every model with the metadata)
         navigation,
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
     errorhandlers.init_app(app)
+    guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
     for area in (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli):
         area.register(tracker_cli)

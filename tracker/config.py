@@ -19,7 +19,9 @@ def defaults(instance_path: str) -> dict:
     """Defaults that suit the embedded single store: SQLite and mail files in instance/."""
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "tracker.sqlite"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (and so the log) never shows its values,
+        # such as a password hash or what someone typed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "MAIL_URL": "file://" + os.path.join(instance_path, "outbox"),
         "MAIL_FROM": "tracker@localhost",
         "BASE_URL": "http://127.0.0.1:5000",

@@ -1,4 +1,8 @@
-"""Errors answered plainly: an HTML page for people, JSON for scripts (by the Accept header)."""
+"""Errors answered plainly: an HTML page for people, JSON for scripts (by the Accept header);
+crashes logged without the values that caused them."""
+
+import logging
+import traceback
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -52,8 +56,43 @@ def explain_http(exc: HTTPException) -> str:
     )
 
 
+def without_values(exc: BaseException) -> str:
+    """A crash as the log keeps it: each exception's type and the frames it passed through,
+    but no message, source line or SQL. A database error's message holds what was sent (a
+    password hash, an email, what someone typed), and a source line can hold a literal."""
+    lines = []
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        for frame in traceback.extract_tb(exc.__traceback__):
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+        kind = type(exc)
+        detail = ""
+        orig = getattr(exc, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        if orig is not None:
+            code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+            detail = f" (driver: {type(orig).__module__}.{type(orig).__qualname__}"
+            detail += f", code {code})" if code else ")"
+        lines.append(f"{kind.__module__}.{kind.__qualname__}{detail} [message hidden]")
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return "Traceback, values hidden (most recent call last):\n" + "\n".join(lines)
+
+
+class HideValues(logging.Filter):
+    """Rewrites a record carrying an exception so that it keeps only `without_values()`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}\n{without_values(record.exc_info[1])}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers for HTTP errors, domain errors and crashes."""
+    app.logger.addFilter(HideValues())  # Flask logs every crash here before the 500 page
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import validation
 from tracker.errors import Conflict, NotAllowed, NotFound, TrackerError
 from tracker.extensions import db
 from tracker.ledger.models import Deliverable
@@ -32,9 +33,10 @@ def explain(exc: TrackerError) -> str:
 
 
 def parse_id(value: object) -> int | None:
-    """A positive whole number from a form or a query string, or None."""
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+    """A whole number (an id or a version) from a form or a query string, in ASCII digits and
+    the database's range, or None."""
+    text = "" if value is None else str(value)
+    return validation.parse_id(text, minimum=0)
 
 
 def abort_if_refused(exc: TrackerError) -> None:

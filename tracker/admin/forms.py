@@ -28,6 +28,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from tracker import validation
 from tracker.auth.forms import PasswordPolicy
 from tracker.errors import BadInput
 from tracker.org import service as org
@@ -57,7 +58,9 @@ class StoreForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), CODE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     timezone = StringField(
-        _l("Time zone"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)]
+        _l("Time zone"),
+        default="Asia/Shanghai",
+        validators=[DataRequired(), Length(max=64), validation.TimeZoneName()],
     )
     country = StringField(
         _l("Country of the working calendar"),
@@ -355,7 +358,10 @@ class CommitmentForm(FlaskForm):
 class OverrideForm(FlaskForm):
     """A day declared a holiday or a working day for one store."""
 
-    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Give a date."))])
+    day = DateField(
+        _l("Day"),
+        validators=[InputRequired(message=_l("Give a date.")), validation.BusinessDate()],
+    )
     working = SelectField(
         _l("The day is"), choices=[("0", _l("a holiday")), ("1", _l("a working day"))]
     )

@@ -4,7 +4,7 @@ due times its rules give."""
 import click
 from sqlalchemy import select
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.calendar.deadlines import due_after, recurring_due
 from tracker.calendar.service import store_calendar
 from tracker.catalog import service as catalog
@@ -56,8 +56,21 @@ def register(group) -> None:
     @command(group, "due")
     @click.option("--commitment", "code", required=True)
     @click.option("--store", "store_code", required=True)
-    @click.option("--from", "starts", multiple=True, required=True, help="ISO 8601 with offset.")
-    @click.option("--count", default=1, show_default=True, help="Recurring: how many due times.")
+    @click.option(
+        "--from",
+        "starts",
+        multiple=True,
+        required=True,
+        type=validation.INSTANT,
+        help="ISO 8601 with offset.",
+    )
+    @click.option(
+        "--count",
+        default=1,
+        show_default=True,
+        type=validation.COUNT,
+        help="Recurring: how many due times.",
+    )
     def due(code, store_code, starts, count):
         """The due times a commitment's rule gives, for events (or starts) at each --from."""
         commitment = catalog.get_commitment(db.session, code)

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker import validation
 from tracker.catalog.models import Commitment
 from tracker.ledger.display import RETURN_REASON_LABELS
 from tracker.org.models import Person, Store
@@ -25,7 +26,7 @@ REQUIRED = _l("Required.")
 class AcceptForm(FlaskForm):
     """Accept the latest submission: every point of the commitment's checklist ticked."""
 
-    state_version = HiddenField()
+    state_version = HiddenField(validators=[validation.Version()])
     checklist = SelectMultipleField(_l("Checklist"), coerce=int, choices=[], validate_choice=False)
 
     def __init__(self, *args, points: int = 0, **kwargs):
@@ -43,7 +44,7 @@ class AcceptForm(FlaskForm):
 class ReturnForm(FlaskForm):
     """Send the latest submission back with a reason from the list and a note."""
 
-    state_version = HiddenField()
+    state_version = HiddenField(validators=[validation.Version()])
     reason = SelectField(
         _l("Reason"),
         choices=[("", "—")] + list(RETURN_REASON_LABELS.items()),
@@ -59,7 +60,7 @@ class ReturnForm(FlaskForm):
 class WaiveForm(FlaskForm):
     """Declare an open or returned deliverable not applicable, with a reason."""
 
-    state_version = HiddenField()
+    state_version = HiddenField(validators=[validation.Version()])
     reason = StringField(
         _l("Why it does not apply"),
         validators=[DataRequired(_l("A waiver needs a reason.")), Length(max=500)],
@@ -74,7 +75,9 @@ class RequestForm(FlaskForm):
         _l("What is needed"), validators=[DataRequired(REQUIRED), Length(max=2000)]
     )
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
-    due_at = DateTimeLocalField(_l("Due"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    due_at = DateTimeLocalField(
+        _l("Due"), format="%Y-%m-%dT%H:%M", validators=[Optional(), validation.BusinessDate()]
+    )
 
     def __init__(self, *args, zone, now: datetime, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.cli import command, parse_instant, table
 from tracker.extensions import db
 from tracker.ledger import service as ledger
@@ -44,12 +44,16 @@ event_cli = AppGroup("event", help="Business events.")
 @click.option("--type", "type_", required=True)
 @click.option("--store", "store_code", required=True)
 @click.option(
-    "--at", "at", default=None, help="When it happened, ISO 8601 with offset (default now)."
+    "--at",
+    "at",
+    default=None,
+    type=validation.INSTANT,
+    help="When it happened, ISO 8601 with offset (default now).",
 )
 @click.option("--ref", "reference", required=True)
 @click.option("--customer", default=None)
 @click.option("--vin", default=None)
-@click.option("--amount", default=None)
+@click.option("--amount", default=None, type=validation.AMOUNT)
 @click.option("--by", "by", default=None, help="Email of the clerk recording it.")
 def event_record(type_, store_code, at, reference, customer, vin, amount, by):
     """Record a business event; prints the deliverables it created and their due times."""
@@ -77,9 +81,14 @@ def event_record(type_, store_code, at, reference, customer, vin, amount, by):
 deliverable_cli = AppGroup("deliverable", help="Submit, accept, return or waive a deliverable.")
 
 common = [
-    click.argument("deliverable_id", type=int),
+    click.argument("deliverable_id", type=validation.ID),
     click.option("--by", required=True, help="Email of the person acting."),
-    click.option("--at", default=None, help="ISO 8601 with offset; for importing history only."),
+    click.option(
+        "--at",
+        default=None,
+        type=validation.INSTANT,
+        help="ISO 8601 with offset; for importing history only.",
+    ),
 ]
 
 
@@ -94,7 +103,7 @@ def with_common(fn):
 @with_common
 @click.option("--reason", default=None, help="Why it is late (required when it is).")
 @click.option("--reference", default=None)
-@click.option("--amount", default=None)
+@click.option("--amount", default=None, type=validation.AMOUNT)
 @click.option("--note", default=None)
 @click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False), default=None)
 def deliverable_submit(deliverable_id, by, at, reason, reference, amount, note, file_):
@@ -160,7 +169,13 @@ evidence_cli = AppGroup("evidence", help="Evidence files.")
 
 
 @command(evidence_cli, "clean")
-@click.option("--now", "at", default=None, help="ISO 8601 with offset (default: the clock).")
+@click.option(
+    "--now",
+    "at",
+    default=None,
+    type=validation.INSTANT,
+    help="ISO 8601 with offset (default: now).",
+)
 def evidence_clean(at):
     """Remove evidence files no submission names (older than an hour), as the scheduler does."""
     now = parse_instant(at, "--now time") if at else clock.now()

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker import validation
 from tracker.errors import BadInput
 from tracker.extensions import db
 from tracker.ledger import uploads
@@ -36,7 +37,13 @@ class MineFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Status"), choices=list(STATUS_FILTERS.items()), default="owed")
-    commitment = SelectField(_l("Commitment"), choices=[], validate_choice=False, default="")
+    commitment = SelectField(
+        _l("Commitment"),
+        choices=[],
+        validate_choice=False,
+        default="",
+        coerce=validation.id_choice,
+    )
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
@@ -60,7 +67,7 @@ class EvidenceForm(FlaskForm):
     amount = DecimalField(
         _l("Amount"),
         places=2,
-        validators=[Optional()],
+        validators=[Optional(), validation.Amount()],
         render_kw={"inputmode": "decimal"},
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
@@ -116,7 +123,7 @@ class EvidenceForm(FlaskForm):
 class SubmitForm(EvidenceForm):
     """Submitting one deliverable; `state_version` tells a stale tab from a fresh one."""
 
-    state_version = HiddenField()
+    state_version = HiddenField(validators=[validation.Version()])
 
 
 class BatchSubmitForm(EvidenceForm):
@@ -139,8 +146,12 @@ class BatchSubmitForm(EvidenceForm):
         pairs = []
         for part in (self.items.data or "").split(","):
             deliverable_id, _sep, version = part.partition(":")
-            if deliverable_id.isdigit() and version.isdigit():
-                pairs.append((int(deliverable_id), int(version)))
+            deliverable_id, version = (
+                validation.parse_id(deliverable_id),
+                validation.parse_id(version, minimum=0),
+            )
+            if deliverable_id is not None and version is not None:
+                pairs.append((deliverable_id, version))
         return pairs
 
 
@@ -157,10 +168,15 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(min=17, max=17, message=_l("A VIN has 17 characters."))],
     )
     amount = DecimalField(
-        _l("Amount"), places=2, validators=[Optional()], render_kw={"inputmode": "decimal"}
+        _l("Amount"),
+        places=2,
+        validators=[Optional(), validation.Amount()],
+        render_kw={"inputmode": "decimal"},
     )
     occurred_at = DateTimeLocalField(
-        _l("When it happened"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(REQUIRED)]
+        _l("When it happened"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(REQUIRED), validation.BusinessDate()],
     )
 
     def __init__(self, *args, zone, now: datetime, language: str, **kwargs):

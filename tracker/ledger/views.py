@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.errors import Conflict, NotAllowed, TrackerError
 from tracker.extensions import db
 from tracker.ledger import display, permissions, uploads
@@ -84,7 +84,9 @@ def submit_batch():
     now = clock.now()
     form = BatchSubmitForm()
     pairs = dict(form.chosen()) if form.is_submitted() else {}
-    ids = list(pairs) if form.is_submitted() else _ids(request.values.getlist("ids"))
+    ids = (
+        list(pairs) if form.is_submitted() else validation.parse_ids(request.values.getlist("ids"))
+    )
     chosen = _to_submit(ids)
     if not chosen:
         flash(_("Tick the deliverables to submit first."), "error")
@@ -187,10 +189,6 @@ def evidence(submission_id: int):
 
 
 # --- helpers ---
-
-
-def _ids(values: list[str]) -> list[int]:
-    return [i for i in map(parse_id, values) if i is not None]
 
 
 def _to_submit(ids: list[int]) -> list[Deliverable]:

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.auth.passwords import password_problem
 from tracker.cli import command
 from tracker.extensions import db
@@ -22,7 +22,9 @@ def register(group) -> None:
     @command(store_cli, "add")
     @click.argument("code")
     @click.option("--name", required=True)
-    @click.option("--tz", "timezone", required=True, help="e.g. Asia/Shanghai")
+    @click.option(
+        "--tz", "timezone", required=True, type=validation.ZONE, help="e.g. Asia/Shanghai"
+    )
     @click.option("--country", required=True, help="Country of the working calendar, e.g. CN")
     @click.option("--subdiv", default=None)
     @click.option("--lang", "language", default=None, type=click.Choice(["zh", "en"]))

@@ -5,7 +5,7 @@ import signal
 import click
 from flask import current_app
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.cli import command, parse_instant, table
 from tracker.extensions import db
 from tracker.reminders import jobs, service
@@ -17,7 +17,13 @@ def register(group) -> None:
         return
 
     @command(group, "sweep")
-    @click.option("--now", "at", default=None, help="Run the pass as of this ISO 8601 instant.")
+    @click.option(
+        "--now",
+        "at",
+        default=None,
+        type=validation.INSTANT,
+        help="Run the pass as of this ISO 8601 instant.",
+    )
     def sweep(at):
         """One whole pass: create recurring deliverables, write reminders, deliver the outbox."""
         now = parse_instant(at, "--now time") if at else clock.now()
@@ -35,6 +41,7 @@ def register(group) -> None:
         "--as-of",
         "as_of",
         default=None,
+        type=validation.INSTANT,
         help="Drills and tests: start the jobs' "
         "clock at this ISO 8601 instant (it then runs on in real time).",
     )
@@ -63,7 +70,9 @@ def register(group) -> None:
 
     @command(group, "outbox")
     @click.option("--failed", is_flag=True, help="List the messages given up on.")
-    @click.option("--retry", "retry_id", type=int, default=None, help="Queue a failed one again.")
+    @click.option(
+        "--retry", "retry_id", type=validation.ID, default=None, help="Queue a failed one again."
+    )
     def outbox(failed, retry_id):
         """The outbox: counts, the failed messages (--failed), or requeue one (--retry ID)."""
         if retry_id is not None:

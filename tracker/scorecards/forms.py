@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import Optional
+
+from tracker import validation
 
 
 class ScopeForm(FlaskForm):
@@ -16,7 +18,8 @@ class ScopeForm(FlaskForm):
         _l("Month"),
         validators=[
             Optional(),
-            Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Write the month as YYYY-MM.")),
+            # ASCII digits, 2000-2100: '٢٠٢٦-11' matched \d and broke the export's file name.
+            validation.Month(message=_l("Write the month as YYYY-MM.")),
         ],
     )
     # The view checks the store against who is asking (403/404), not the form.
