@@ -1,6 +1,7 @@
 """The receiving inbox: accept with the checklist, return with a reason, waive, raise a
 request; only the receiving department of the store may; constant queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.pages import counted_queries, deliver, error_beside, submit, token
 from tracker import clock
+from tracker.inbox.service import CARDS_PER_PAGE
 from tracker.ledger.models import Deliverable, Submission, Waiver
 
 FINANCE = "finance.clerk@sh01.test"
@@ -192,9 +194,31 @@ def test_inbox_costs_the_same_queries_for_5_and_50_items(client, auth, session, 
         done = total
         with counted_queries() as statements:
             html = client.get("/inbox").get_data(as_text=True)
-        assert html.count('class="decision"') == total
+        assert html.count('class="decision"') == min(total, CARDS_PER_PAGE)
         counts[total] = len(statements)
     assert counts[5] == counts[50]
+
+
+def test_the_inbox_pages_through_everything_waiting_and_says_how_many(
+    client, auth, session, store, people
+):
+    waiting = []
+    for i in range(2 * CARDS_PER_PAGE + 5):
+        d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10), ref=f"D{i}")
+        submit(session, d["sales-7"], people["sales.clerk"])
+        waiting.append(d["sales-7"].id)
+    auth.login(FINANCE)
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"/inbox?page={page}").get_data(as_text=True)
+        seen += [int(i) for i in re.findall(r'<article id="d(\d+)" class="decision"', html)]
+        first, last = (page - 1) * CARDS_PER_PAGE + 1, min(page * CARDS_PER_PAGE, len(waiting))
+        assert f"{first}–{last} of {len(waiting)}" in html
+        assert ("page=" + str(page + 1) in html) == (page < 3)
+    assert sorted(seen) == sorted(waiting)  # each reachable, once, the oldest hand-in first
+    assert seen[0] == waiting[0]
+    past_the_end = client.get("/inbox?page=99").get_data(as_text=True)
+    assert f"{2 * CARDS_PER_PAGE + 1}–{len(waiting)} of {len(waiting)}" in past_the_end
 
 
 # --- requests ---

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import request as http_request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -147,11 +148,14 @@ def _form(action: str, d: Deliverable, **kwargs):
 
 def _page(status: int = 200, failed: tuple[int, str, object] | None = None):
     """The inbox; after a refused form, that row shows its errors (and nothing was written)."""
-    page = inbox.inbox(db.session, current_user)
+    pages = {k: parse_id(http_request.args.get(k)) or 1 for k in ("page", "owed_page")}
+    page = inbox.inbox(
+        db.session, current_user, submitted_page=pages["page"], owed_page=pages["owed_page"]
+    )
     forms = {
         row.id: {a: _form(a, row, formdata=None, state_version=row.state_version) for a in actions}
-        for rows, actions in ((page.submitted, ("accept", "return")), (page.owed, ("waive",)))
-        for row in rows
+        for part, actions in ((page.submitted, ("accept", "return")), (page.owed, ("waive",)))
+        for row in part.rows
     }
     if failed is not None and failed[0] in forms:
         forms[failed[0]][failed[1]] = failed[2]
@@ -162,7 +166,6 @@ def _page(status: int = 200, failed: tuple[int, str, object] | None = None):
         forms=forms,
         failed=failed[:2] if failed else None,
         now=clock.now(),
-        limit=inbox.PAGE_LIMIT,
     )
     return html, 400 if failed else status
 
