@@ -148,9 +148,9 @@ def smtp():
 
 
 @pytest.fixture
-def app(request, database_url, tmp_path):
+def app(request, database_url, tmp_path, now):
     """The app of conftest, sending mail to the test's SMTP server when the test has one."""
-    config = _config(database_url, tmp_path)
+    config = _config(database_url, tmp_path, now)
     if "smtp" in request.fixturenames:
         _inbox, port, _controller = request.getfixturevalue("smtp")
         config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
