@@ -267,6 +267,39 @@ def test_event_record_prints_the_deliverables_and_their_due_times(runner, shop, 
     )
 
 
+def test_event_record_refuses_a_person_of_another_store(runner, shop, session):
+    run(
+        runner,
+        "store",
+        "add",
+        "BJ01",
+        "--name",
+        "Beijing",
+        "--tz",
+        "Asia/Shanghai",
+        "--country",
+        "CN",
+    )
+    run(
+        runner,
+        "user",
+        "add",
+        "zhao@bj01.cn",
+        "--name",
+        "Zhao",
+        "--dept",
+        "sales",
+        "--store",
+        "BJ01",
+    )
+    message = error(
+        runner, "event", "record", "--type", "vehicle_delivered", "--store", "SH01",
+        "--at", "2026-10-12T10:00:00+08:00", "--ref", "D-BJ", "--by", "zhao@bj01.cn",
+    )  # fmt: skip
+    assert "zhao@bj01.cn works in another store and cannot record events in SH01" in message
+    assert session.scalar(select(func.count()).select_from(BusinessEvent)) == 0
+
+
 def _record(runner, ref="D-1"):
     data = run(
         runner, "event", "record", "--type", "vehicle_delivered", "--store", "SH01",
