@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import _config
-from tracker import clock, create_app
+from tracker import create_app
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import CommitmentVersion
 from tracker.catalog.service import get_commitment
@@ -425,10 +425,9 @@ def _preview(html: str) -> list[str]:
 
 
 def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
-    admin, people, session
+    admin, people, session, now
 ):
     store = get_store(session, "SH01")
-    now = clock.now()
     _event, made = ledger.record_event(
         session,
         store=store,
@@ -459,15 +458,14 @@ def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
     assert commitment.current.checklist == session.get(CommitmentVersion, first_version).checklist
     kept = ledger.get_deliverable(session, slip_id)
     assert (kept.due_at, kept.version_id) == (slip_due, first_version)
-    later = clock.now()
     _event, made = ledger.record_event(
         session,
         store=store,
         type="vehicle_delivered",
-        occurred_at=later,
+        occurred_at=now,
         reference="D-2",
         by=people["sales.clerk"],
-        now=later,
+        now=now,
     )
     assert (
         next(d for d in made if d.commitment.code == "sales-7").version_id == commitment.current.id
@@ -616,10 +614,9 @@ def test_an_unreachable_mail_server_is_reported(admin, smtp):
 # --- the outbox ---
 
 
-def test_failed_emails_are_listed_and_can_be_queued_again(admin, auth, people, session):
+def test_failed_emails_are_listed_and_can_be_queued_again(admin, auth, people, session, now):
     from tracker.reminders.models import OutboxMessage
 
-    now = clock.now()
     message = OutboxMessage(
         message_id="<given-up@tracker.test>",
         person_id=people["sales.clerk"].id,

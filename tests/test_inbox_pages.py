@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.pages import counted_queries, deliver, error_beside, submit, token
-from tracker import clock
 from tracker.ledger.models import Deliverable, Submission, Waiver
 
 FINANCE = "finance.clerk@sh01.test"
@@ -201,7 +200,7 @@ def test_inbox_costs_the_same_queries_for_5_and_50_items(client, auth, session, 
 
 
 def test_raise_a_request_due_by_default_at_the_end_of_the_next_working_day(
-    client, auth, session, people
+    client, auth, session, people, now
 ):
     auth.login(FINANCE)
     page = client.get("/inbox/request").get_data(as_text=True)
@@ -218,16 +217,16 @@ def test_raise_a_request_due_by_default_at_the_end_of_the_next_working_day(
     assert d.request_note == "come to the bank with us" and d.provider_id == commitment.provider_id
     due_local = d.due_at.astimezone(d.store.zone)
     assert (due_local.hour, due_local.minute) == (23, 59)
-    assert due_local.date() > clock.now().astimezone(d.store.zone).date()
+    assert due_local.date() > now.astimezone(d.store.zone).date()
     assert "Requested from Consumer Loans" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
 
 
-def test_raise_a_request_with_a_due_time_in_the_store_zone(client, auth, session, people):
+def test_raise_a_request_with_a_due_time_in_the_store_zone(client, auth, session, people, now):
     auth.login(FINANCE)
     commitment = _request_commitment(session, "loans-6")
-    due = (clock.now() + timedelta(days=2)).astimezone(people["finance.clerk"].store.zone)
+    due = (now + timedelta(days=2)).astimezone(people["finance.clerk"].store.zone)
     response = post(
         client,
         "/inbox/request",

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.pages import PDF, deliver, token
-from tracker import clock
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Submission
 
@@ -68,7 +67,7 @@ def world(session, store, people, now, app):
         session,
         made["sales-7"],
         by=people["sales.clerk"],
-        now=clock.now(),
+        now=now,
         evidence=ledger.Evidence(reference="D-1001", file_path="kept.pdf", file_name="slip.pdf"),
         late_reason="late",
     )

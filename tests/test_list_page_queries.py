@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.pages import counted_queries, deliver, submit
-from tracker import clock
 from tracker.admin import service as admin
 from tracker.calendar.service import set_override
 from tracker.catalog.models import Commitment
@@ -348,7 +347,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
         "registration_done",
         "utility_bill",
     ]
-    at = clock.now() - timedelta(days=10)
+    at = now - timedelta(days=10)
 
     def record(kind, i):
         _, created = ledger.record_event(
@@ -359,7 +358,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
             reference="D-9",
             customer=f"Customer {i}",
             by=people["sales.clerk"],
-            now=clock.now(),
+            now=now,
         )
         session.commit()
         for n, d in enumerate(created):
@@ -369,7 +368,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
                 session,
                 d,
                 by=people[f"{d.commitment.provider.code}.clerk"],
-                now=clock.now(),
+                now=now,
                 evidence=ledger.Evidence(
                     reference="D-9",
                     amount="100.00",
@@ -382,11 +381,9 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
                 late_reason="late",
             )
             if n % 2:
-                ledger.accept(session, d, by=finance, now=clock.now())
+                ledger.accept(session, d, by=finance, now=now)
             else:
-                ledger.return_deliverable(
-                    session, d, by=finance, now=clock.now(), reason="unsigned"
-                )
+                ledger.return_deliverable(session, d, by=finance, now=now, reason="unsigned")
             session.commit()
 
     record("vehicle_delivered", 0)
@@ -424,7 +421,7 @@ def test_deliverable_page_costs_the_same_queries_after_1_and_20_returns(
         for i in range(start, stop):
             submit(session, d, people[f"sales.{i}"], reason=f"late {i}")
             ledger.return_deliverable(
-                session, d, by=people[f"finance.{i}"], now=clock.now(), reason="other", note=f"n{i}"
+                session, d, by=people[f"finance.{i}"], now=now, reason="other", note=f"n{i}"
             )
             session.commit()
 
