@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.pages import counted_queries, deliver, error_beside, submit, token
+from tests.pages import OVERDUE, counted_queries, deliver, error_beside, submit, token
 from tracker.ledger.models import Deliverable, Submission, Waiver
 
 FINANCE = "finance.clerk@sh01.test"
@@ -15,8 +15,8 @@ FINANCE = "finance.clerk@sh01.test"
 
 @pytest.fixture
 def handed_in(session, store, people):
-    """A delivery ten days ago whose sales-7 (two checklist points) was handed in late."""
-    d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    """A delivery a month ago whose sales-7 (two checklist points) was handed in late."""
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)
     submit(session, d["sales-7"], people["sales.clerk"], reason="bank was slow")
     return d
 
@@ -186,7 +186,7 @@ def test_inbox_costs_the_same_queries_for_5_and_50_items(client, auth, session, 
     done = 0
     for total in (5, 50):
         for i in range(done, total):
-            d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10), ref=f"D{i}")
+            d = deliver(session, store, people["sales.clerk"], ago=OVERDUE, ref=f"D{i}")
             submit(session, d["sales-7"], people["sales.clerk"])
         done = total
         with counted_queries() as statements:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.pages import PDF, counted_queries, deliver, error_beside, submit, token
+from tests.pages import OVERDUE, PDF, counted_queries, deliver, error_beside, submit, token
 from tracker.ledger import service as ledger
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
 
@@ -37,8 +37,8 @@ def post_submit(client, d, **fields):
 
 @pytest.fixture
 def late(session, store, people):
-    """A delivery ten days ago: its sales-2 and sales-7 are overdue."""
-    return deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    """A delivery a month ago: its sales-2 and sales-7 are overdue."""
+    return deliver(session, store, people["sales.clerk"], ago=OVERDUE)
 
 
 # --- our department ---

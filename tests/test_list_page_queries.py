@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from tests import factories
-from tests.pages import counted_queries, deliver, submit
+from tests.pages import OVERDUE, counted_queries, deliver, submit
 from tracker.admin import service as admin
 from tracker.calendar.service import set_override
 from tracker.catalog.models import Commitment
@@ -261,8 +261,8 @@ def test_admin_index_costs_the_same_queries_for_5_and_40_failed_emails(
 # --- ledger ---
 
 
-def _deliveries(session, store, people, start, stop, *, ago=timedelta(days=10)):
-    """Deliveries D{start}..D{stop-1}: each makes sales-2 and sales-7, overdue after ten days."""
+def _deliveries(session, store, people, start, stop, *, ago=OVERDUE):
+    """Deliveries D{start}..D{stop-1}: each makes sales-2 and sales-7, overdue a month on."""
     made = []
     for i in range(start, stop):
         made.extend(deliver(session, store, people["sales.clerk"], ago=ago, ref=f"D{i}").values())
@@ -414,7 +414,7 @@ def test_deliverable_page_costs_the_same_queries_after_1_and_20_returns(
             session, store, "finance", now=now, email=f"finance{i}@sh01.test"
         )
     session.commit()
-    d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))["sales-7"]
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)["sales-7"]
     auth.login(SALES)
 
     def cycles(start, stop):
