@@ -1,5 +1,9 @@
 """Fixtures: an app on a freshly migrated database (SQLite by default, PostgreSQL when
-TRACKER_TEST_DATABASE_URL is set), its session, the default catalogue and a demo-like store."""
+TRACKER_TEST_DATABASE_URL is set), its session, the default catalogue and a demo-like store.
+
+Time: `now` is the one fixed instant of the suite (Monday 16 Nov 2026, 10:00 in Shanghai, or
+TRACKER_TEST_NOW, ISO 8601 with its offset), and the `app` fixture's clock shows it, so pages
+and commands run through the client or runner see it too (docs/testing.md)."""
 
 import contextvars
 import os
@@ -15,10 +19,29 @@ from tracker import create_app
 from tracker.extensions import db
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+DEFAULT_NOW = "2026-11-16T10:00+08:00"  # a Monday of an ordinary week in Shanghai
 
 
-def _config(url: str, tmp_path) -> dict:
+def test_now() -> datetime:
+    """The suite's fixed now: TRACKER_TEST_NOW (ISO 8601 with an offset) or DEFAULT_NOW, in UTC."""
+    text = os.environ.get("TRACKER_TEST_NOW") or DEFAULT_NOW
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError(f"TRACKER_TEST_NOW must carry its UTC offset: {text!r}")
+    return instant.astimezone(UTC)
+
+
+test_now.__test__ = False  # a helper, not a test
+
+
+def fixed_clock(instant: datetime):
+    """A clock for `app.config["CLOCK"]` that always shows `instant`."""
+    return lambda: instant
+
+
+def _config(url: str, tmp_path, now: datetime | None = None) -> dict:
     return {
+        "CLOCK": fixed_clock(now or test_now()),
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -64,8 +87,8 @@ def database_url(migrated_template, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_config(database_url, tmp_path))
+def app(database_url, tmp_path, now):
+    app = create_app(_config(database_url, tmp_path, now))
     with app.app_context():
         yield app
         db.session.remove()
@@ -100,8 +123,8 @@ def runner(app):
 
 @pytest.fixture
 def now():
-    """A fixed instant for tests that only need one: Monday 16 Nov 2026, 10:00 in Shanghai."""
-    return datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    """THE fixed now of the suite (see the module's docstring); the app's clock shows it."""
+    return test_now()
 
 
 @pytest.fixture

@@ -11,6 +11,10 @@ from tracker.extensions import db
 from tracker.ledger import service as ledger
 
 PDF = b"%PDF-1.4\n% a tiny test file\n"
+# Long enough ago that sales-2 and sales-7 (2 and 3 working days) are overdue whatever holidays
+# lie between (China's longest run is 9 days); ten days would not do on 10 Oct 2026, the Saturday
+# worked after Golden Week.
+OVERDUE = timedelta(days=30)
 
 
 def deliver(
@@ -23,7 +27,7 @@ def deliver(
     customer: str = "Wang Wei",
 ):
     """A car delivered `ago` before the server's now (at 10:00 local so sales-6 stays out):
-    returns {code: deliverable}. Ten days ago sales-2 and sales-7 are already overdue."""
+    returns {code: deliverable}. OVERDUE ago, sales-2 and sales-7 are overdue."""
     now = clock.now()
     local = (now - ago).astimezone(store.zone).replace(hour=10, minute=0, second=0, microsecond=0)
     at = min(local, now)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import _config
-from tracker import clock, create_app
+from tracker import create_app
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import CommitmentVersion
 from tracker.catalog.service import get_commitment
@@ -148,9 +148,9 @@ def smtp():
 
 
 @pytest.fixture
-def app(request, database_url, tmp_path):
+def app(request, database_url, tmp_path, now):
     """The app of conftest, sending mail to the test's SMTP server when the test has one."""
-    config = _config(database_url, tmp_path)
+    config = _config(database_url, tmp_path, now)
     if "smtp" in request.fixturenames:
         _inbox, port, _controller = request.getfixturevalue("smtp")
         config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
@@ -426,10 +426,9 @@ def _preview(html: str) -> list[str]:
 
 
 def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
-    admin, people, session
+    admin, people, session, now
 ):
     store = get_store(session, "SH01")
-    now = clock.now()
     _event, made = ledger.record_event(
         session,
         ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=now, reference="D-1"),
@@ -457,12 +456,11 @@ def test_editing_a_commitment_makes_a_new_version_and_keeps_existing_due_times(
     assert commitment.current.checklist == session.get(CommitmentVersion, first_version).checklist
     kept = ledger.get_deliverable(session, slip_id)
     assert (kept.due_at, kept.version_id) == (slip_due, first_version)
-    later = clock.now()
     _event, made = ledger.record_event(
         session,
-        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=later, reference="D-2"),
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=now, reference="D-2"),
         by=people["sales.clerk"],
-        now=later,
+        now=now,
     )
     assert (
         next(d for d in made if d.commitment.code == "sales-7").version_id == commitment.current.id
@@ -611,10 +609,9 @@ def test_an_unreachable_mail_server_is_reported(admin, smtp):
 # --- the outbox ---
 
 
-def test_failed_emails_are_listed_and_can_be_queued_again(admin, auth, people, session):
+def test_failed_emails_are_listed_and_can_be_queued_again(admin, auth, people, session, now):
     from tracker.reminders.models import OutboxMessage
 
-    now = clock.now()
     message = OutboxMessage(
         message_id="<given-up@tracker.test>",
         person_id=people["sales.clerk"].id,

@@ -3,12 +3,11 @@ scorecards and admin walked as every kind of person (the clerk's pages and the i
 the same way in test_ledger_access.py), and a check that no route escapes both walks."""
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from tests import factories
-from tests.pages import deliver, token
+from tests.pages import OVERDUE, deliver, token
 from tests.test_ledger_access import PEOPLE
 from tests.test_ledger_access import ROUTES as LEDGER_ROUTES
 
@@ -66,7 +65,7 @@ def world(session, store, people, now):
     for department in ("sales", "finance"):
         factories.create_person(session, other, department, now=now)
     session.commit()
-    deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    deliver(session, store, people["sales.clerk"], ago=OVERDUE)
     return {"person": people["sales.clerk"].id}
 
 

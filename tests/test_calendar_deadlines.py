@@ -303,10 +303,15 @@ def test_monthly_5th_in_golden_week_by_policy(cn, policy, expected_due):
 
 
 def test_monthly_skip_leaves_out_a_month_whose_day_is_not_working(cn):
-    start = datetime(2026, 9, 1, tzinfo=SHANGHAI)
+    # Published years only. 5 Sep 2026 is a Saturday, 5 Oct a holiday (Golden Week), 5 Nov a
+    # Thursday; 5 Dec 2024 a Thursday, 5 Jan 2025 a Sunday, 5 Feb 2025 the Wednesday after the
+    # Spring Festival.
+    start = datetime(2026, 8, 6, tzinfo=SHANGHAI)
+    [occ] = recurring_due(monthly(5, "skip"), start, SHANGHAI, cn, 1)
+    assert occ.nominal == date(2026, 11, 5)
+    start = datetime(2024, 11, 6, tzinfo=SHANGHAI)
     occurrences = recurring_due(monthly(5, "skip"), start, SHANGHAI, cn, 2)
-    assert [o.nominal for o in occurrences] == [date(2026, 11, 5), date(2027, 1, 5)]
-    # 5 Sep 2026 is a Saturday, 5 Oct a holiday, 5 Dec a Saturday.
+    assert [o.nominal for o in occurrences] == [date(2024, 12, 5), date(2025, 2, 5)]
 
 
 def test_previous_roll_before_start_is_dropped(cn):

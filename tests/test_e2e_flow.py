@@ -19,7 +19,6 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.pages import PDF, deliver
-from tracker import clock
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable, Submission
 
@@ -89,7 +88,7 @@ class Person:
 
 
 def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows_it(
-    app, session, store, people, live_server, browser, tmp_path
+    app, session, store, people, live_server, browser, tmp_path, now
 ):
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
@@ -98,14 +97,14 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
     clerk = people["sales.clerk"]
     deliver(session, store, clerk, ago=timedelta(days=1), ref="D-0990", customer="Li Na")
     deliver(session, store, clerk, ref="D-0991", customer="Zhang Min")
-    _other_departments_history(session, store, people)
+    _other_departments_history(session, store, people, now)
 
     # 1. The Sales clerk records a delivery that happened two weeks ago at 10:00 (the event
     # time is the person's input): its accessories slip (3 working days) is already overdue.
     clerk = Person(browser, live_server, "sales.clerk@sh01.test")
     page = clerk.page
     page.click("nav >> text=Record an event")
-    happened = (clock.now() - timedelta(days=14)).astimezone(store.zone)
+    happened = (now - timedelta(days=14)).astimezone(store.zone)
     page.select_option("#type", "vehicle_delivered")
     page.fill("#reference", "D-1001")
     page.fill("#customer", "Wang Wei")
@@ -118,7 +117,7 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
         select(Deliverable).where(Deliverable.reference == "D-1001").join(Deliverable.commitment)
     ).all()
     sales7 = next(d for d in sales7 if d.commitment.code == "sales-7")
-    assert sales7.due_at < clock.now()
+    assert sales7.due_at < now
     assert page.locator(f'a[href="/deliverables/{sales7.id}"]').count() == 1
     clerk.shot("deliverables-created")
 
@@ -225,10 +224,10 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
         shutil.copyfile(scorecard_page, docs / "scorecard.png")
 
 
-def _other_departments_history(session, store, people):
+def _other_departments_history(session, store, people, now):
     """Earlier work of Loans, Insurance and Customer Service, so the scorecard has neighbours:
     imported history, as `tracker deliverable ... --at` would (the times are given)."""
-    start = clock.now() - timedelta(days=12)
+    start = now - timedelta(days=12)
     plan = [  # (event type, provider, hours after the event it was handed in, returned first)
         ("loan_disbursed", "loans", 3, False),
         ("loan_disbursed", "loans", 5, False),

@@ -6,14 +6,13 @@ import json
 import re
 import subprocess
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 
-from tests.pages import PDF, deliver, submit, token
+from tests.pages import OVERDUE, PDF, deliver, submit, token
 from tracker.errors import N_, BadInput, Conflict, Word
 from tracker.ledger.models import Deliverable
 
@@ -30,8 +29,8 @@ def speaks(session, person, language: str) -> None:
 
 @pytest.fixture
 def handed_in(session, store, people):
-    """sales-7 of a delivery ten days ago, handed in (late): it is 'submitted'."""
-    d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    """sales-7 of a delivery a month ago, handed in (late): it is 'submitted'."""
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)
     submit(session, d["sales-7"], people["sales.clerk"], reason="bank was slow")
     return d["sales-7"]
 

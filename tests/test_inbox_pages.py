@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.pages import counted_queries, deliver, error_beside, submit, token
-from tracker import clock
+from tests.pages import OVERDUE, counted_queries, deliver, error_beside, submit, token
 from tracker.inbox.service import CARDS_PER_PAGE
 from tracker.ledger.models import Deliverable, Submission, Waiver
 
@@ -18,8 +17,8 @@ FINANCE = "finance.clerk@sh01.test"
 
 @pytest.fixture
 def handed_in(session, store, people):
-    """A delivery ten days ago whose sales-7 (two checklist points) was handed in late."""
-    d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    """A delivery a month ago whose sales-7 (two checklist points) was handed in late."""
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)
     submit(session, d["sales-7"], people["sales.clerk"], reason="bank was slow")
     return d
 
@@ -189,7 +188,7 @@ def test_inbox_costs_the_same_queries_for_5_and_50_items(client, auth, session, 
     done = 0
     for total in (5, 50):
         for i in range(done, total):
-            d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10), ref=f"D{i}")
+            d = deliver(session, store, people["sales.clerk"], ago=OVERDUE, ref=f"D{i}")
             submit(session, d["sales-7"], people["sales.clerk"])
         done = total
         with counted_queries() as statements:
@@ -204,7 +203,7 @@ def test_the_inbox_pages_through_everything_waiting_and_says_how_many(
 ):
     waiting = []
     for i in range(2 * CARDS_PER_PAGE + 5):
-        d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10), ref=f"D{i}")
+        d = deliver(session, store, people["sales.clerk"], ago=OVERDUE, ref=f"D{i}")
         submit(session, d["sales-7"], people["sales.clerk"])
         waiting.append(d["sales-7"].id)
     auth.login(FINANCE)
@@ -225,7 +224,7 @@ def test_the_inbox_pages_through_everything_waiting_and_says_how_many(
 
 
 def test_raise_a_request_due_by_default_at_the_end_of_the_next_working_day(
-    client, auth, session, people
+    client, auth, session, people, now
 ):
     auth.login(FINANCE)
     page = client.get("/inbox/request").get_data(as_text=True)
@@ -242,16 +241,16 @@ def test_raise_a_request_due_by_default_at_the_end_of_the_next_working_day(
     assert d.request_note == "come to the bank with us" and d.provider_id == commitment.provider_id
     due_local = d.due_at.astimezone(d.store.zone)
     assert (due_local.hour, due_local.minute) == (23, 59)
-    assert due_local.date() > clock.now().astimezone(d.store.zone).date()
+    assert due_local.date() > now.astimezone(d.store.zone).date()
     assert "Requested from Consumer Loans" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
 
 
-def test_raise_a_request_with_a_due_time_in_the_store_zone(client, auth, session, people):
+def test_raise_a_request_with_a_due_time_in_the_store_zone(client, auth, session, people, now):
     auth.login(FINANCE)
     commitment = _request_commitment(session, "loans-6")
-    due = (clock.now() + timedelta(days=2)).astimezone(people["finance.clerk"].store.zone)
+    due = (now + timedelta(days=2)).astimezone(people["finance.clerk"].store.zone)
     response = post(
         client,
         "/inbox/request",

@@ -1,15 +1,13 @@
 """Who may open which page of the clerk's side and the receiving inbox: every route walked as
 every kind of person, including other departments and another store."""
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.pages import PDF, deliver, token
-from tracker import clock
+from tests.pages import OVERDUE, PDF, deliver, token
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Submission
 
@@ -60,7 +58,7 @@ def world(session, store, people, now, app):
     for department in ("sales", "finance"):
         factories.create_person(session, other, department, now=now)
     session.commit()
-    made = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    made = deliver(session, store, people["sales.clerk"], ago=OVERDUE)
     folder = Path(app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kept.pdf").write_bytes(PDF)
@@ -68,7 +66,7 @@ def world(session, store, people, now, app):
         session,
         made["sales-7"],
         by=people["sales.clerk"],
-        now=clock.now(),
+        now=now,
         evidence=ledger.Evidence(reference="D-1001", file_path="kept.pdf", file_name="slip.pdf"),
         late_reason="late",
     )

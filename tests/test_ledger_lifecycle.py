@@ -326,6 +326,34 @@ def test_provider_of_another_store_cannot_submit(session, people, sales7, other_
     assert not permissions.may_submit(other_store["sales.clerk"], sales7)
 
 
+def test_recording_an_event_for_another_store_is_refused_and_writes_nothing(
+    session, store, people, other_store
+):
+    at = sh(2026, 10, 12, 10, 0)
+    with pytest.raises(NotAllowed, match=r"sales\.clerk@bj02\.test works in another store"):
+        ledger.record_event(
+            session,
+            store=store,
+            type="vehicle_delivered",
+            occurred_at=at,
+            reference="D-BJ",
+            by=other_store["sales.clerk"],
+            now=at,
+        )
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Deliverable)) == 0
+    _, made = ledger.record_event(  # the store's own clerk may
+        session,
+        store=store,
+        type="vehicle_delivered",
+        occurred_at=at,
+        reference="D-SH",
+        by=people["sales.clerk"],
+        now=at,
+    )
+    assert made
+
+
 def test_inactive_person_can_neither_submit_nor_decide(session, people, sales7):
     people["sales.clerk"].active = False
     with pytest.raises(NotAllowed):

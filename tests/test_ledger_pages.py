@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.pages import PDF, counted_queries, deliver, error_beside, submit, token
-from tracker import clock
+from tests.pages import OVERDUE, PDF, counted_queries, deliver, error_beside, submit, token
 from tracker.ledger import service as ledger
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
 
@@ -38,8 +37,8 @@ def post_submit(client, d, **fields):
 
 @pytest.fixture
 def late(session, store, people):
-    """A delivery ten days ago: its sales-2 and sales-7 are overdue."""
-    return deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))
+    """A delivery a month ago: its sales-2 and sales-7 are overdue."""
+    return deliver(session, store, people["sales.clerk"], ago=OVERDUE)
 
 
 # --- our department ---
@@ -111,11 +110,10 @@ def test_our_department_page_costs_the_same_queries_for_5_and_50_rows(
 
 
 def test_submit_keeps_the_file_and_takes_the_time_from_the_server(
-    client, auth, session, store, people, late, app
+    client, auth, session, store, people, late, app, now
 ):
     d = late["sales-7"]
     auth.login(CLERK)
-    before = clock.now().replace(microsecond=0)
     response = post_submit(client, d, late_reason="the customer signed late", amount="12.50")
     assert response.status_code == 302
     session.expire_all()
@@ -123,7 +121,7 @@ def test_submit_keeps_the_file_and_takes_the_time_from_the_server(
     assert s.file_name == "slip.pdf" and s.file_type == "application/pdf"
     assert s.file_size == len(PDF) and s.file_path != "slip.pdf"
     assert (Path(app.config["UPLOAD_DIR"]) / s.file_path).read_bytes() == PDF
-    assert before <= s.submitted_at <= clock.now()
+    assert s.submitted_at == now  # the server's clock, not a time from the form
     assert s.late_reason == "the customer signed late" and str(s.amount) == "12.50"
     assert session.get(Deliverable, d.id).status == "submitted"
 
@@ -208,15 +206,13 @@ def test_a_submission_without_its_csrf_token_is_refused(client, auth, session, s
 
 
 def test_a_stale_tab_is_told_someone_else_changed_it_and_nothing_is_written(
-    client, auth, session, store, people, late
+    client, auth, session, store, people, late, now
 ):
     d = late["sales-7"]
     auth.login(CLERK)
     stale_version = d.state_version
     submit(session, d, people["sales.clerk"])  # the other tab
-    ledger.return_deliverable(
-        session, d, by=people["finance.clerk"], now=clock.now(), reason="unsigned"
-    )
+    ledger.return_deliverable(session, d, by=people["finance.clerk"], now=now, reason="unsigned")
     session.commit()
     response = post_submit(client, d, late_reason="x", state_version=str(stale_version))
     assert response.status_code == 302
@@ -331,7 +327,8 @@ def test_recording_a_delivery_shows_what_it_created_due_in_the_store_zone(
     client, auth, session, store, people
 ):
     auth.login(CLERK)
-    # Monday 2026-11-16 10:00 in Shanghai; sales-7 is due three working days later.
+    # Monday 2025-11-17 10:00 in Shanghai (explicit, and past whatever the fixed now); sales-7
+    # is due three working days later.
     response = client.post(
         "/events/new",
         data={
@@ -340,45 +337,48 @@ def test_recording_a_delivery_shows_what_it_created_due_in_the_store_zone(
             "reference": "D-3003",
             "customer": "Li Na",
             "vin": "lsvaa4182e2123456",
-            "occurred_at": "2026-11-16T10:00",
+            "occurred_at": "2025-11-17T10:00",
         },
     )
     assert response.status_code == 302
     session.expire_all()
     event = session.scalars(select(BusinessEvent)).one()
-    assert event.occurred_at.isoformat() == "2026-11-16T02:00:00+00:00"
+    assert event.occurred_at.isoformat() == "2025-11-17T02:00:00+00:00"
     assert event.vin == "LSVAA4182E2123456" and event.recorded_by_id == people["sales.clerk"].id
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Accessories slip" in html or "sales-7" in html
-    assert "2026-11-19 23:59" in html  # Thursday, end of day, Shanghai time
+    assert "2025-11-20 23:59" in html  # Thursday, end of day, Shanghai time
 
 
-def test_the_event_form_explains_the_time_is_when_it_happened(client, auth, people):
+def test_the_event_form_explains_the_time_is_when_it_happened(client, auth, people, now):
     auth.login(CLERK)
     html = client.get("/events/new").get_data(as_text=True)
     assert "The time it happened" in html and "Asia/Shanghai" in html
-    now_local = clock.now().astimezone(people["sales.clerk"].store.zone)
+    now_local = now.astimezone(people["sales.clerk"].store.zone)
     assert now_local.strftime("%Y-%m-%dT") in html  # defaults to now
 
 
 @pytest.mark.parametrize(
     ("fields", "field_id", "message"),
     [
-        ({"occurred_at": "2099-01-01T10:00"}, "occurred_at", "in the future"),
+        ({"occurred_at": "A DAY AFTER NOW"}, "occurred_at", "in the future"),
         ({"reference": ""}, "reference", "Required."),
         ({"vin": "TOO-SHORT"}, "vin", "A VIN has 17 characters."),
-        ({"occurred_at": "yesterday"}, "occurred_at", ""),
+        ({"occurred_at": "yesterday"}, "occurred_at", "Required."),  # not a time: none given
     ],
 )
 def test_bad_event_is_shown_beside_the_field_and_nothing_is_written(
-    client, auth, session, people, fields, field_id, message
+    client, auth, session, people, now, fields, field_id, message
 ):
     auth.login(CLERK)
+    local = now.astimezone(people["sales.clerk"].store.zone)
+    if fields.get("occurred_at") == "A DAY AFTER NOW":
+        fields = {"occurred_at": (local + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
     data = {
         "csrf_token": token(client, "/events/new"),
         "type": "vehicle_delivered",
         "reference": "D-1",
-        "occurred_at": "2026-11-16T10:00",
+        "occurred_at": (local - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         **fields,
     }
     response = client.post("/events/new", data=data)
@@ -393,19 +393,18 @@ def test_bad_event_is_shown_beside_the_field_and_nothing_is_written(
 
 
 def test_deal_file_shows_everything_owed_for_the_reference_across_departments(
-    client, auth, session, store, people, late
+    client, auth, session, store, people, late, now
 ):
-    clock_now = clock.now()
     ledger.record_event(
         session,
         ledger.NewEvent(
             store=store,
             type="installment_signed",
-            occurred_at=clock_now - timedelta(hours=1),
+            occurred_at=now - timedelta(hours=1),
             reference="D-1001",
         ),
         by=people["loans.clerk"],
-        now=clock_now,
+        now=now,
     )
     session.commit()
     auth.login("finance.clerk@sh01.test")
@@ -417,12 +416,12 @@ def test_deal_file_shows_everything_owed_for_the_reference_across_departments(
 
 
 def test_deliverable_page_shows_every_submission_and_the_whole_history(
-    client, auth, session, store, people, late
+    client, auth, session, store, people, late, now
 ):
     d = late["sales-7"]
     submit(session, d, people["sales.clerk"], reason="bank was slow")
     ledger.return_deliverable(
-        session, d, by=people["finance.clerk"], now=clock.now(), reason="unsigned", note="sign p.2"
+        session, d, by=people["finance.clerk"], now=now, reason="unsigned", note="sign p.2"
     )
     session.commit()
     auth.login(CLERK)
@@ -466,14 +465,14 @@ def _english_messages() -> list[str]:
 
 
 def test_every_clerk_and_inbox_page_reads_in_chinese_with_no_english_left(
-    client, auth, session, store, people, late
+    client, auth, session, store, people, late, now
 ):
     for person in people.values():
         person.language = "zh"
     d = late["sales-7"]
     submit(session, d, people["sales.clerk"], reason="客户晚到")
     ledger.return_deliverable(
-        session, d, by=people["finance.clerk"], now=clock.now(), reason="unsigned", note="请签字"
+        session, d, by=people["finance.clerk"], now=now, reason="unsigned", note="请签字"
     )
     session.commit()
     submit(session, d, people["sales.clerk"], reason="客户晚到")

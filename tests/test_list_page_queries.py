@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from tests import factories
-from tests.pages import counted_queries, deliver, submit
-from tracker import clock
+from tests.pages import OVERDUE, counted_queries, deliver, submit
 from tracker.admin import service as admin
 from tracker.calendar.service import set_override
 from tracker.catalog.models import Commitment
@@ -262,8 +261,8 @@ def test_admin_index_costs_the_same_queries_for_5_and_40_failed_emails(
 # --- ledger ---
 
 
-def _deliveries(session, store, people, start, stop, *, ago=timedelta(days=10)):
-    """Deliveries D{start}..D{stop-1}: each makes sales-2 and sales-7, overdue after ten days."""
+def _deliveries(session, store, people, start, stop, *, ago=OVERDUE):
+    """Deliveries D{start}..D{stop-1}: each makes sales-2 and sales-7, overdue a month on."""
     made = []
     for i in range(start, stop):
         made.extend(deliver(session, store, people["sales.clerk"], ago=ago, ref=f"D{i}").values())
@@ -348,7 +347,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
         "registration_done",
         "utility_bill",
     ]
-    at = clock.now() - timedelta(days=10)
+    at = now - timedelta(days=10)
 
     def record(kind, i):
         _, created = ledger.record_event(
@@ -361,7 +360,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
                 customer=f"Customer {i}",
             ),
             by=people["sales.clerk"],
-            now=clock.now(),
+            now=now,
         )
         session.commit()
         for n, d in enumerate(created):
@@ -371,7 +370,7 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
                 session,
                 d,
                 by=people[f"{d.commitment.provider.code}.clerk"],
-                now=clock.now(),
+                now=now,
                 evidence=ledger.Evidence(
                     reference="D-9",
                     amount="100.00",
@@ -384,11 +383,9 @@ def test_deal_file_costs_the_same_queries_for_5_and_over_40_rows(
                 late_reason="late",
             )
             if n % 2:
-                ledger.accept(session, d, by=finance, now=clock.now())
+                ledger.accept(session, d, by=finance, now=now)
             else:
-                ledger.return_deliverable(
-                    session, d, by=finance, now=clock.now(), reason="unsigned"
-                )
+                ledger.return_deliverable(session, d, by=finance, now=now, reason="unsigned")
             session.commit()
 
     record("vehicle_delivered", 0)
@@ -419,14 +416,14 @@ def test_deliverable_page_costs_the_same_queries_after_1_and_20_returns(
             session, store, "finance", now=now, email=f"finance{i}@sh01.test"
         )
     session.commit()
-    d = deliver(session, store, people["sales.clerk"], ago=timedelta(days=10))["sales-7"]
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)["sales-7"]
     auth.login(SALES)
 
     def cycles(start, stop):
         for i in range(start, stop):
             submit(session, d, people[f"sales.{i}"], reason=f"late {i}")
             ledger.return_deliverable(
-                session, d, by=people[f"finance.{i}"], now=clock.now(), reason="other", note=f"n{i}"
+                session, d, by=people[f"finance.{i}"], now=now, reason="other", note=f"n{i}"
             )
             session.commit()
 

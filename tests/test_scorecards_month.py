@@ -9,7 +9,7 @@ from sqlalchemy import event
 from tests import factories
 from tracker.extensions import db
 from tracker.ledger import service as ledger
-from tracker.scorecards.service import scorecard
+from tracker.scorecards.service import deliverables_behind, scorecard
 
 SH = ZoneInfo("Asia/Shanghai")
 # The scorecard is read on Monday 26 Oct 2026 at 10:00 in Shanghai.
@@ -205,6 +205,25 @@ def test_open_item_becomes_overdue_once_its_due_time_passes(session, october, st
     after = service_2(sh(2026, 10, 28, 0, 0, 0))
     assert (before.open_overdue, after.open_overdue) == (1, 2)
     assert after.on_time_rate == round(1 / 4, 4)
+
+
+def test_a_submission_at_exactly_the_due_second_then_accepted_counts_on_time(
+    session, store, people
+):
+    m = Month(session, store, people)
+    k = m.event("customer_payment", sh(2026, 10, 13, 10), "K")
+    assert k.due_at == sh(2026, 10, 15, 23, 59, 59)
+    m.submit(k, k.due_at)
+    m.accept(k, sh(2026, 10, 16, 9))
+    session.commit()
+    [row] = scorecard(session, month="2026-10", now=NOW, store=store)
+    assert (row.on_time, row.late, row.on_time_rate) == (1, 0, 1.0)
+    assert row.mean_lateness_hours is None
+    behind = {
+        measure: [x.id for x in deliverables_behind(session, now=NOW, measure=measure, store=store)]
+        for measure in ("on_time", "late")
+    }
+    assert behind == {"on_time": [k.id], "late": []}
 
 
 def test_month_with_nothing_due_has_no_rows(session, october, store):
