@@ -333,10 +333,12 @@ def test_recording_an_event_for_another_store_is_refused_and_writes_nothing(
     with pytest.raises(NotAllowed, match=r"sales\.clerk@bj02\.test works in another store"):
         ledger.record_event(
             session,
-            store=store,
-            type="vehicle_delivered",
-            occurred_at=at,
-            reference="D-BJ",
+            ledger.NewEvent(
+                store=store,
+                type="vehicle_delivered",
+                occurred_at=at,
+                reference="D-BJ",
+            ),
             by=other_store["sales.clerk"],
             now=at,
         )
@@ -344,10 +346,7 @@ def test_recording_an_event_for_another_store_is_refused_and_writes_nothing(
     assert session.scalar(select(func.count()).select_from(Deliverable)) == 0
     _, made = ledger.record_event(  # the store's own clerk may
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=at,
-        reference="D-SH",
+        ledger.NewEvent(store=store, type="vehicle_delivered", occurred_at=at, reference="D-SH"),
         by=people["sales.clerk"],
         now=at,
     )

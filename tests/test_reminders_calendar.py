@@ -28,10 +28,12 @@ def slip(session, store, people):
     at = sh(2026, 11, 9, 10)
     _, made = ledger.record_event(
         session,
-        store=store,
-        type="vehicle_delivered",
-        occurred_at=at,
-        reference="D-1",
+        ledger.NewEvent(
+            store=store,
+            type="vehicle_delivered",
+            occurred_at=at,
+            reference="D-1",
+        ),
         by=people["sales.clerk"],
         now=at,
     )

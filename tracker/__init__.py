@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    # A config file that sets its own engine options still hides statement parameters from
+    # errors and logs, unless it says otherwise.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
 
     # Cookies: never readable by scripts, not sent cross-site, and only over HTTPS when the
     # tracker is served over HTTPS (the embedded default is plain http on 127.0.0.1).
