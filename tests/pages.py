@@ -4,6 +4,7 @@ import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from tracker import clock
@@ -86,3 +87,16 @@ def counted_queries():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def snapshot(connection=None) -> dict[str, list[tuple]]:
+    """Every row of every table, so an UPDATE shows as well as an INSERT or DELETE (for "a
+    refusal writes nothing")."""
+    if connection is None:
+        with db.engine.connect() as c:
+            return snapshot(c)
+    tables = sa.inspect(connection).get_table_names()
+    return {
+        t: sorted(map(tuple, connection.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
+        for t in tables
+    }

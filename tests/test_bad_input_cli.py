@@ -2,21 +2,11 @@
 written, for every kind of value that used to end in a traceback."""
 
 import pytest
-import sqlalchemy as sa
 
-from tracker.extensions import db
+from tests.pages import snapshot
 
 HUGE = str(2**64)
 CLERK = "sales.clerk@sh01.test"
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    with db.engine.connect() as c:
-        tables = sa.inspect(c).get_table_names()
-        return {
-            t: sorted(map(tuple, c.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
-            for t in tables
-        }
 
 
 def due(*options: str) -> list[str]:

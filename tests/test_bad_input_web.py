@@ -6,26 +6,14 @@ import io
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from tests.pages import PDF, deliver, error_beside, token
-from tracker.extensions import db
+from tests.pages import PDF, deliver, error_beside, snapshot, token
 
 CLERK = "sales.clerk@sh01.test"
 FINANCE = "finance.clerk@sh01.test"
 ADMIN = "finance.admin@sh01.test"
 HUGE = str(2**64)  # above 2^63-1: no BIGINT holds it
 BAD_AMOUNTS = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "1e309", "1e20", "1000000000000"]
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table (an UPDATE shows as well as an INSERT or DELETE)."""
-    with db.engine.connect() as c:
-        tables = sa.inspect(c).get_table_names()
-        return {
-            t: sorted(map(tuple, c.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
-            for t in tables
-        }
 
 
 @pytest.fixture

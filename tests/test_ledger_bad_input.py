@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 
 from tests.conftest import test_now
+from tests.pages import snapshot
 from tracker.catalog import service as catalog
 from tracker.errors import BadInput, NotFound
 from tracker.extensions import db
@@ -19,15 +19,6 @@ EVENT_AT = "2025-10-13T10:00:00+08:00"  # explicit, and before any fixed now the
 TOMORROW = (test_now() + timedelta(days=1)).astimezone(SH).isoformat(timespec="seconds")
 FINANCE = "finance.clerk@sh01.test"
 SALES = "sales.clerk@sh01.test"
-
-
-def snapshot(connection) -> dict[str, list[tuple]]:
-    """Every row of every table, so an UPDATE shows as well as an INSERT or DELETE."""
-    tables = sa.inspect(connection).get_table_names()
-    return {
-        t: sorted(map(tuple, connection.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
-        for t in tables
-    }
 
 
 @pytest.fixture
