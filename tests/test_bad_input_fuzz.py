@@ -85,7 +85,7 @@ ROUTES = [
         "POST",
         "/deliverables/submit",
         "/mine",
-        ["items", "reference", "amount", "note", "late_reason"],
+        ["items", "rows-0-reference", "rows-0-amount", "note", "late_reason"],
     ),
     (
         CLERK,

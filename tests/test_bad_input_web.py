@@ -84,15 +84,15 @@ def test_batch_submit_with_an_amount_no_column_holds_is_refused(client, auth, ow
         data={
             "csrf_token": token(client, page),
             "items": f"{d.id}:{d.state_version}",
-            "reference": "D-1001",
-            "amount": amount,
+            "rows-0-reference": "D-1001",
+            "rows-0-amount": amount,
             "late_reason": "late",
             "file": (io.BytesIO(PDF), "slip.pdf"),
         },
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert error_beside(response.get_data(as_text=True), "amount")
+    assert error_beside(response.get_data(as_text=True), "rows-0-amount")
     assert snapshot() == before
 
 

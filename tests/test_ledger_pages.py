@@ -4,6 +4,7 @@ the deal file and a deliverable's history; bad input beside the field, nothing w
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -248,19 +249,23 @@ def test_another_stores_deliverable_is_not_shown(client, auth, session, store, p
 
 
 def test_several_deliverables_are_submitted_in_one_go(client, auth, session, store, people, late):
-    ids = [late["sales-2"].id, late["sales-7"].id]
+    ids = sorted(
+        [late["sales-2"].id, late["sales-7"].id], key=lambda i: session.get(Deliverable, i).due_at
+    )
     auth.login(CLERK)
     page = client.get(f"/deliverables/submit?ids={ids[0]}&ids={ids[1]}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     items = ",".join(f"{i}:1" for i in ids)
     assert f'value="{items}"' in html
+    assert 'name="rows-0-reference"' in html and 'name="rows-1-reference"' in html
     response = client.post(
         "/deliverables/submit",
         data={
             "csrf_token": token(client, "/mine"),
             "items": items,
-            "reference": "D-1001",
+            "rows-0-reference": "D-1001",
+            "rows-1-reference": "D-1001",
             "late_reason": "waited for the bank",
             "file": (io.BytesIO(PDF), "slips.pdf"),
         },
@@ -273,6 +278,74 @@ def test_several_deliverables_are_submitted_in_one_go(client, auth, session, sto
     assert {s.file_name for s in rows} == {"slips.pdf"} and len({s.file_path for s in rows}) == 1
 
 
+def test_a_batch_keeps_each_items_own_reference_amount_and_file(
+    client, auth, session, store, people, app
+):
+    """Three card slips handed in together stay three: each its own reference and amount, one
+    with its own file and two sharing the batch's file."""
+    deals = [
+        deliver(session, store, people["sales.clerk"], ago=OVERDUE, ref=f"D-20{i}")
+        for i in range(3)
+    ]
+    chosen = sorted((deal["sales-7"] for deal in deals), key=lambda d: d.due_at)
+    items = ",".join(f"{d.id}:{d.state_version}" for d in chosen)
+    auth.login(CLERK)
+    html = client.get("/deliverables/submit?" + "&".join(f"ids={d.id}" for d in chosen)).get_data(
+        as_text=True
+    )
+    for i, d in enumerate(chosen):  # each row starts with its own reference
+        assert f'name="rows-{i}-reference"' in html and f'value="{d.reference}"' in html
+    data = {"csrf_token": token(client, "/mine"), "items": items, "late_reason": "bank"}
+    for i, d in enumerate(chosen):
+        data[f"rows-{i}-reference"] = f"{d.reference}/slip"
+        data[f"rows-{i}-amount"] = f"{100 * (i + 1)}.50"
+    data["rows-1-file"] = (io.BytesIO(PDF), "own.pdf")
+    data["file"] = (io.BytesIO(PDF), "shared.pdf")
+    response = client.post("/deliverables/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    session.expire_all()
+    got = {
+        s.deliverable_id: (s.reference, s.amount, s.file_name, s.file_path)
+        for s in session.scalars(select(Submission))
+    }
+    assert [got[d.id][:3] for d in chosen] == [
+        (f"{chosen[0].reference}/slip", Decimal("100.50"), "shared.pdf"),
+        (f"{chosen[1].reference}/slip", Decimal("200.50"), "own.pdf"),
+        (f"{chosen[2].reference}/slip", Decimal("300.50"), "shared.pdf"),
+    ]
+    assert got[chosen[0].id][3] == got[chosen[2].id][3] != got[chosen[1].id][3]
+    stored = {p.name for p in Path(app.config["UPLOAD_DIR"]).iterdir()}
+    assert stored == {got[chosen[0].id][3], got[chosen[1].id][3]}  # the shared file once
+
+
+def test_a_batch_row_without_a_file_and_no_shared_file_is_refused_beside_that_row(
+    client, auth, session, store, people
+):
+    deals = [
+        deliver(session, store, people["sales.clerk"], ago=OVERDUE, ref=f"D-30{i}")
+        for i in range(2)
+    ]
+    chosen = sorted((deal["sales-7"] for deal in deals), key=lambda d: d.due_at)
+    auth.login(CLERK)
+    response = client.post(
+        "/deliverables/submit",
+        data={
+            "csrf_token": token(client, "/mine"),
+            "items": ",".join(f"{d.id}:{d.state_version}" for d in chosen),
+            "rows-0-reference": "D-300",
+            "rows-0-file": (io.BytesIO(PDF), "own.pdf"),
+            "rows-1-reference": "",
+            "late_reason": "bank",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "needs it" in error_beside(html, "rows-1-reference")
+    assert "its own or one for all" in error_beside(html, "rows-1-file")
+    assert submissions(session) == 0
+
+
 def test_several_at_once_is_all_or_nothing(client, auth, session, store, people, late, app):
     auth.login(CLERK)
     submit(session, late["sales-2"], people["sales.clerk"])  # meanwhile, in another tab
@@ -282,7 +355,8 @@ def test_several_at_once_is_all_or_nothing(client, auth, session, store, people,
         data={
             "csrf_token": token(client, "/mine"),
             "items": items,
-            "reference": "D-1001",
+            "rows-0-reference": "D-1001",
+            "rows-1-reference": "D-1001",
             "late_reason": "x",
             "file": (io.BytesIO(PDF), "slips.pdf"),
         },
@@ -303,7 +377,7 @@ def test_several_at_once_late_needs_a_reason_beside_the_field(
         data={
             "csrf_token": token(client, "/mine"),
             "items": f"{late['sales-7'].id}:1",
-            "reference": "D-1001",
+            "rows-0-reference": "D-1001",
             "file": (io.BytesIO(PDF), "slips.pdf"),
         },
         content_type="multipart/form-data",

@@ -1,7 +1,6 @@
 """Forms of the clerk's pages: filters, submitting with evidence, recording an event."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +10,9 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     SelectField,
     StringField,
@@ -59,17 +61,30 @@ class MineFilterForm(FlaskForm):
         )
 
 
-class EvidenceForm(FlaskForm):
-    """What a clerk hands in. `required` lists the evidence the commitment asks for; `late`
-    says whether the server's clock is already past the due time (a reason is then required)."""
+def _positive_cents(field) -> None:
+    if field.data is not None and (field.data < 0 or field.data != round(field.data, 2)):
+        raise ValidationError(_("A positive amount with at most two decimals."))
 
-    reference = StringField(_l("Reference"), validators=[Length(max=100)])
-    amount = DecimalField(
-        _l("Amount"),
-        places=2,
-        validators=[Optional(), validation.Amount()],
-        render_kw={"inputmode": "decimal"},
-    )
+
+def _file_checked(upload) -> None:
+    """The checks the stored file will pass, told beside the field."""
+    try:
+        uploads.check(
+            upload.filename, uploads.size_of(upload.stream), uploads.head_of(upload.stream)
+        )
+    except BadInput as exc:
+        raise ValidationError(exc.localized()) from None
+
+
+def _given(upload) -> bool:
+    return upload is not None and bool(getattr(upload, "filename", ""))
+
+
+class HandInForm(FlaskForm):
+    """What every submission form asks: a file, a note and, past the due time, a reason.
+    `required` lists the evidence asked for; `late` says whether the server's clock is already
+    past the due time (a reason is then required)."""
+
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     file = FileField(_l("File"))
     late_reason = TextAreaField(_l("Why is it late?"), validators=[Length(max=2000)])
@@ -83,63 +98,90 @@ class EvidenceForm(FlaskForm):
         if name in self.required and (value is None or not str(value).strip()):
             raise ValidationError(_("This deliverable needs it."))
 
-    def validate_reference(self, field) -> None:
-        self._need("reference", field.data)
-
     def validate_note(self, field) -> None:
         self._need("note", field.data)
 
-    def validate_amount(self, field) -> None:
-        self._need("amount", field.data)
-        if field.data is not None and (field.data < 0 or field.data != round(field.data, 2)):
-            raise ValidationError(_("A positive amount with at most two decimals."))
-
     def validate_file(self, field) -> None:
-        upload = field.data
-        if upload is None or not getattr(upload, "filename", ""):
+        if _given(field.data):
+            _file_checked(field.data)
+        else:
             self._need("file", None)
-            return
-        try:  # the checks the stored file will pass, told beside the field
-            uploads.check(
-                upload.filename, uploads.size_of(upload.stream), uploads.head_of(upload.stream)
-            )
-        except BadInput as exc:
-            raise ValidationError(exc.localized()) from None
 
     def validate_late_reason(self, field) -> None:
         if self.late and not (field.data or "").strip():
             raise ValidationError(_("It is past the due time: say why it is late."))
 
-    def evidence_fields(self) -> dict:
-        """The typed evidence, for uploads.save()."""
-        amount: Decimal | None = self.amount.data
-        return {
+    def _note(self) -> str | None:
+        return (self.note.data or "").strip() or None
+
+
+class SubmitForm(HandInForm):
+    """Submitting one deliverable; `state_version` tells a stale tab from a fresh one."""
+
+    reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    amount = DecimalField(
+        _l("Amount"),
+        places=2,
+        validators=[Optional(), validation.Amount()],
+        render_kw={"inputmode": "decimal"},
+    )
+    state_version = HiddenField(validators=[validation.Version()])
+
+    def validate_reference(self, field) -> None:
+        self._need("reference", field.data)
+
+    def validate_amount(self, field) -> None:
+        self._need("amount", field.data)
+        _positive_cents(field)
+
+    def evidence_for(self, deliverable) -> tuple[object, dict]:
+        """The upload and the typed evidence of the one deliverable, for uploads.save_each()."""
+        return self.file.data, {
             "reference": (self.reference.data or "").strip() or None,
-            "amount": amount,
-            "note": (self.note.data or "").strip() or None,
+            "amount": self.amount.data,
+            "note": self._note(),
         }
 
 
-class SubmitForm(EvidenceForm):
-    """Submitting one deliverable; `state_version` tells a stale tab from a fresh one."""
+class BatchRow(Form):
+    """One deliverable's own evidence in a batch: its reference, amount and, if it has one,
+    its own file (else the batch's file serves it)."""
 
-    state_version = HiddenField(validators=[validation.Version()])
+    reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    amount = DecimalField(
+        _l("Amount"),
+        places=2,
+        validators=[Optional(), validation.Amount()],
+        render_kw={"inputmode": "decimal"},
+    )
+    file = FileField(_l("Its own file"))
+
+    def validate_amount(self, field) -> None:
+        _positive_cents(field)
+
+    def validate_file(self, field) -> None:
+        if _given(field.data):
+            _file_checked(field.data)
 
 
-class BatchSubmitForm(EvidenceForm):
-    """Submitting several deliverables with the same evidence (the day's card slips)."""
+class BatchSubmitForm(HandInForm):
+    """Submitting several deliverables at once (the day's card slips): each keeps its own
+    reference and amount, row by row; one file may serve every row, or a row has its own."""
 
-    items = HiddenField()  # "id:state_version,id:state_version"
+    items = HiddenField()  # "id:state_version,id:state_version", in the rows' order
+    rows = FieldList(FormField(BatchRow))
+    deliverables: tuple | list = ()  # what prepare() was given, by due time
 
     def prepare(self, chosen: list, late: bool) -> None:
-        """Ask for the evidence any of them needs; a first showing remembers what was picked
-        (and the reference, when they share one)."""
+        """Ask for the evidence any of them needs; a first showing lists what was picked, one
+        row each, with the deliverable's own reference."""
         self.required = {e for d in chosen for e in (d.version.evidence or [])}
         self.late = late
         if not self.is_submitted():
             self.items.data = ",".join(f"{d.id}:{d.state_version}" for d in chosen)
-            references = {d.reference for d in chosen}
-            self.reference.data = references.pop() if len(references) == 1 else None
+            for d in chosen:
+                self.rows.append_entry({"reference": d.reference})
+        self.deliverables = chosen
 
     def chosen(self) -> list[tuple[int, int]]:
         """The (id, state_version) pairs the page was showing."""
@@ -153,6 +195,53 @@ class BatchSubmitForm(EvidenceForm):
             if deliverable_id is not None and version is not None:
                 pairs.append((deliverable_id, version))
         return pairs
+
+    def row_of(self, deliverable) -> BatchRow | None:
+        """The row the page showed for this deliverable (rows follow `items`' order)."""
+        order = [deliverable_id for deliverable_id, _version in self.chosen()]
+        if deliverable.id not in order:
+            return None
+        index = order.index(deliverable.id)
+        return self.rows.entries[index].form if index < len(self.rows.entries) else None
+
+    def rows_shown(self) -> list[tuple[object, BatchRow | None]]:
+        """(deliverable, its row) for the page."""
+        return [(d, self.row_of(d)) for d in self.deliverables]
+
+    def validate_file(self, field) -> None:
+        """The batch's file is needed unless every row that needs a file has its own."""
+        if _given(field.data):
+            _file_checked(field.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for d in self.deliverables:
+            row = self.row_of(d)
+            needed = set(d.version.evidence or [])
+            if row is None:
+                if needed & {"reference", "amount"}:
+                    self.items.errors.append(_("This deliverable needs it."))
+                    valid = False
+                continue
+            for name in ("reference", "amount"):
+                value = row[name].data
+                if name in needed and (value is None or not str(value).strip()):
+                    row[name].errors.append(_("This deliverable needs it."))
+                    valid = False
+            if "file" in needed and not _given(row.file.data) and not _given(self.file.data):
+                row.file.errors.append(_("This deliverable needs a file: its own or one for all."))
+                valid = False
+        return valid
+
+    def evidence_for(self, deliverable) -> tuple[object, dict]:
+        """The row's own upload (else the batch's) and its own typed evidence."""
+        row = self.row_of(deliverable)
+        own = row.file.data if row is not None and _given(row.file.data) else None
+        return own or self.file.data, {
+            "reference": ((row.reference.data if row else None) or "").strip() or None,
+            "amount": row.amount.data if row else None,
+            "note": self._note(),
+        }
 
 
 class EventForm(FlaskForm):
@@ -209,5 +298,4 @@ class EventForm(FlaskForm):
             )
 
     def validate_amount(self, field) -> None:
-        if field.data is not None and (field.data < 0 or field.data != round(field.data, 2)):
-            raise ValidationError(_("A positive amount with at most two decimals."))
+        _positive_cents(field)

@@ -14,7 +14,7 @@ import logging
 import mimetypes
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -122,11 +122,19 @@ def store(session: Session, stream: BinaryIO, name: str, **fields) -> Evidence:
     )
 
 
-def save(session: Session, upload: FileStorage | None, **fields) -> Evidence:
-    """A page's upload (if any) staged as evidence."""
-    if upload is None or not upload.filename:
-        return Evidence(**fields)
-    return store(session, upload.stream, upload.filename, **fields)
+def save_each(session: Session, wanted: dict[int, tuple[FileStorage | None, dict]]) -> dict:
+    """Each key's upload staged with its own fields; an upload that serves several keys (one
+    file for a batch) is stored once and named by each of their submissions."""
+    stored: dict[int, Evidence] = {}
+    evidence = {}
+    for key, (upload, fields) in wanted.items():
+        if upload is None or not upload.filename:
+            evidence[key] = Evidence(**fields)
+            continue
+        if id(upload) not in stored:
+            stored[id(upload)] = store(session, upload.stream, upload.filename)
+        evidence[key] = replace(stored[id(upload)], **fields)
+    return evidence
 
 
 def save_path(session: Session, path: Path | None, **fields) -> Evidence:

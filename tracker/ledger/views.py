@@ -80,7 +80,8 @@ def submit(deliverable_id: int):
 @bp.route("/deliverables/submit", methods=["GET", "POST"])
 @login_required
 def submit_batch():
-    """Hand several deliverables in at once with the same evidence: all of them or none."""
+    """Hand several deliverables in at once, each with its own reference and amount: all of
+    them or none."""
     now = clock.now()
     form = BatchSubmitForm()
     pairs = dict(form.chosen()) if form.is_submitted() else {}
@@ -202,7 +203,8 @@ def _to_submit(ids: list[int]) -> list[Deliverable]:
 
 def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], now):
     """Keep the evidence once and submit each with it: all of them, or none and no file."""
-    evidence = uploads.save(db.session, form.file.data, **form.evidence_fields())
+    wanted = {d.id: form.evidence_for(d) for d in chosen}
+    evidence = uploads.save_each(db.session, wanted)
     try:
         for d in chosen:
             ledger.submit(
@@ -210,7 +212,7 @@ def _hand_in(chosen: list[Deliverable], form, versions: dict[int, int | None], n
                 d,
                 by=current_user,
                 now=now,
-                evidence=evidence,
+                evidence=evidence[d.id],
                 late_reason=form.late_reason.data,
                 expected_version=versions.get(d.id),
             )
