@@ -3,7 +3,7 @@
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,14 +11,41 @@ from flask_login import current_user
 from tracker.extensions import babel
 
 LANGUAGES = ("zh", "en")
+# Before sign-in, the language picked on the sign-in page (?lang=) is kept in this cookie.
+LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
+def picked_language() -> str | None:
+    """The language chosen before sign-in: `?lang=` now, else the one remembered."""
+    for value in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if value in LANGUAGES:
+            return value
+    return None
+
+
 def select_locale() -> str:
-    """The person's own language; before sign-in, the browser's, else Chinese."""
+    """The person's own language; before sign-in, the one picked on the sign-in page, else
+    the browser's, else Chinese."""
     if current_user and current_user.is_authenticated:
         return current_user.language
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
+    return picked_language() or request.accept_languages.best_match(LANGUAGES) or "zh"
+
+
+def remember_language(response: Response) -> Response:
+    """A language picked with `?lang=` is remembered (until sign-in, when the person's own
+    language takes over)."""
+    picked = request.args.get("lang")
+    if picked in LANGUAGES and picked != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            picked,
+            max_age=365 * 24 * 3600,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def select_timezone() -> str | None:
@@ -36,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(folders))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.after_request(remember_language)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["duration"] = duration

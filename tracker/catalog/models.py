@@ -6,6 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, Time, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.calendar.deadlines import Rule
+from tracker.catalog import wording
 from tracker.extensions import db
 from tracker.org.models import Department
 from tracker.types import UTCDateTime
@@ -79,6 +80,10 @@ class CommitmentVersion(db.Model):
     def title(self, lang: str = "en") -> str:
         """The title in that language."""
         return self.title_zh if lang == "zh" else self.title_en
+
+    def deadline_written(self, lang: str = "en") -> str | None:
+        """The source list's wording of the deadline, in that language (catalog.wording)."""
+        return wording.deadline_as_written(self.deadline_as_written, lang)
 
     def triggered_at(self, local_time: time) -> bool:
         """Whether an event at this local time of day calls for a deliverable."""
