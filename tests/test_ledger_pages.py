@@ -489,6 +489,86 @@ def test_deal_file_shows_everything_owed_for_the_reference_across_departments(
     assert len(re.findall(r'href="/events/\d+"', html)) == 2
 
 
+def _event(session, store, person, now, ref, *, customer=None, vin=None, amount=None, ago=0):
+    ledger.record_event(
+        session,
+        ledger.NewEvent(
+            store=store,
+            type="installment_signed",
+            occurred_at=now - timedelta(hours=1 + ago),
+            reference=ref,
+            customer=customer,
+            vin=vin,
+            amount=amount,
+        ),
+        by=person,
+        now=now,
+    )
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("2611", ["D26118801", "D26110042"]),  # part of the deal number, latest first
+        ("d2611880", ["D26118801"]),  # any case
+        ("li na", ["D26110042"]),  # the customer
+        ("LSVAB4", ["D26118801"]),  # part of the VIN
+        ("366,000.00", ["D26110042"]),  # the amount, as people write it
+        ("366000", ["D26110042"]),
+        ("50%", []),  # % and _ are letters here, not wildcards
+        ("_", []),
+    ],
+)
+def test_a_deal_is_found_by_part_of_its_number_the_customer_the_vin_or_the_amount(
+    client, auth, session, store, people, now, text, found
+):
+    clerk = people["loans.clerk"]
+    _event(
+        session,
+        store,
+        clerk,
+        now,
+        "D26110042",
+        customer="Li Na",
+        amount=Decimal("366000.00"),
+        ago=2,
+    )
+    _event(session, store, clerk, now, "D26118801", customer="Zhao Lei", vin="LSVAB4AZ1N2000001")
+    auth.login("finance.clerk@sh01.test")
+    html = client.get("/deals", query_string={"q": text}).get_data(as_text=True)
+    listed = re.findall(r'href="/deals\?ref=([^"]+)"', html)
+    assert listed == found
+    if not found:
+        assert "No deal in your store matches" in html
+
+
+def test_the_deal_page_lists_the_stores_recent_deals_and_never_another_stores(
+    client, auth, session, store, people, now
+):
+    other = factories.create_store(session, code="BJ01", now=now)
+    session.commit()
+    outsider = factories.create_staff(session, other, now=now)["loans.clerk"]
+    session.commit()
+    for i in range(3):
+        _event(session, store, people["loans.clerk"], now, f"D-50{i}", ago=i)
+    _event(session, other, outsider, now, "D-999")
+    auth.login("finance.clerk@sh01.test")
+    html = client.get("/deals").get_data(as_text=True)
+    assert re.findall(r'href="/deals\?ref=([^"]+)"', html) == ["D-500", "D-501", "D-502"]
+    elsewhere = client.get("/deals?q=D-999").get_data(as_text=True)
+    assert "ref=D-999" not in elsewhere and "No deal in your store matches" in elsewhere
+
+
+def test_a_deal_search_tells_how_many_it_does_not_show(client, auth, session, store, people, now):
+    for i in range(4):
+        _event(session, store, people["loans.clerk"], now, f"D-60{i}", ago=i)
+    found, total = ledger.find_deals(session, store.id, "D-60", limit=3)
+    assert [d.reference for d in found] == ["D-600", "D-601", "D-602"] and total == 4
+    auth.login("finance.clerk@sh01.test")
+    assert "Deals: 4" in client.get("/deals?q=D-60").get_data(as_text=True)
+
+
 def test_deliverable_page_shows_every_submission_and_the_whole_history(
     client, auth, session, store, people, late, now
 ):

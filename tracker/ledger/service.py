@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -814,6 +814,81 @@ def deal_file(
         .order_by(Deliverable.due_at, Deliverable.id)
     ).all()
     return list(events), list(rows)
+
+
+DEALS_SHOWN = 50  # deals listed by a search; the total is always told
+
+
+@dataclass(frozen=True)
+class DealMatch:
+    """A deal found by a search: its reference and what its latest event says."""
+
+    reference: str
+    last_event_at: datetime
+    events: int
+    customer: str | None
+    vin: str | None
+    amount: Decimal | None
+
+
+def _like(text: str) -> str:
+    """`text` anywhere, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_deals(
+    session: Session, store_id: int, text: str, *, limit: int = DEALS_SHOWN
+) -> tuple[list[DealMatch], int]:
+    """The store's deals whose reference, customer or VIN holds `text` (any case), or whose
+    amount is `text`; with no text, the most recent deals. Latest first, at most `limit`, and
+    how many there are in all."""
+    text = text.strip()
+    where = [BusinessEvent.store_id == store_id]
+    if text:
+        pattern = _like(text)
+        matches = [
+            func.lower(BusinessEvent.reference).like(pattern, escape="\\"),
+            func.lower(BusinessEvent.customer).like(pattern, escape="\\"),
+            func.lower(BusinessEvent.vin).like(pattern, escape="\\"),
+        ]
+        try:
+            amount = Decimal(text.replace(",", "").replace("，", ""))
+        except InvalidOperation:
+            amount = None
+        if amount is not None and amount.is_finite() and abs(amount) < 10**12:
+            matches.append(BusinessEvent.amount == amount)
+        where.append(or_(*matches))
+    found = (
+        select(
+            BusinessEvent.reference,
+            func.max(BusinessEvent.occurred_at).label("last_event_at"),
+            func.count().label("events"),
+            func.max(BusinessEvent.customer).label("customer"),
+            func.max(BusinessEvent.vin).label("vin"),
+            func.max(BusinessEvent.amount).label("amount"),
+        )
+        .where(*where)
+        .group_by(BusinessEvent.reference)
+    )
+    rows = session.execute(
+        found.order_by(func.max(BusinessEvent.occurred_at).desc(), BusinessEvent.reference).limit(
+            limit
+        )
+    ).all()
+    total = session.scalar(select(func.count()).select_from(found.subquery()))
+    deals = [
+        DealMatch(
+            reference=r.reference,
+            last_event_at=r.last_event_at,
+            events=r.events,
+            customer=r.customer,
+            vin=r.vin,
+            amount=r.amount,
+        )
+        for r in rows
+    ]
+    return deals, total or 0
 
 
 def deliverable_history(

@@ -143,11 +143,21 @@ def event(event_id: int):
 @bp.get("/deals")
 @login_required
 def deal_file():
-    """Everything owed for one deal reference across the departments of the person's store."""
+    """One deal's file by its reference (`ref`), or the store's deals found by part of the
+    reference, the customer, the VIN or the amount (`q`; none: the most recent)."""
     ref = (request.args.get("ref") or "").strip()[:100]
+    q = (request.args.get("q") or "").strip()[:100]
     events, rows = ledger.deal_file(db.session, current_user.store_id, ref)
+    deals, total = ([], 0) if ref else ledger.find_deals(db.session, current_user.store_id, q)
     return render_template(
-        "ledger/deal_file.html", ref=ref, events=events, rows=rows, now=clock.now()
+        "ledger/deal_file.html",
+        ref=ref,
+        q=q,
+        events=events,
+        rows=rows,
+        deals=deals,
+        total=total,
+        now=clock.now(),
     )
 
 
