@@ -29,6 +29,8 @@ SALES_SH01 = {"sales.clerk@sh01.test", "sales.head@sh01.test"}
 FINANCE_SH01 = {p for p in SH01 if p.startswith("finance.")}
 RECEIVERS = FINANCE_SH01 | {"finance.clerk@bj01.test"}
 EVERYONE = set(PEOPLE) - {None}
+# The head of the department that recorded the event, and the receiving department (Finance).
+AMENDERS = {"sales.head@sh01.test"} | FINANCE_SH01
 
 # (method, path template, who gets the page (or, for a POST, reaches the form: 400 for the
 # empty form), the status they get). Everyone else signed in gets 403; signed out, the sign-in.
@@ -37,6 +39,10 @@ ROUTES = [
     ("GET", "/events/new", EVERYONE, 200),
     ("GET", "/deals?ref=D-1001", EVERYONE, 200),
     ("GET", "/events/{event}", SH01, 200),
+    ("GET", "/events/{event}/correct", AMENDERS, 200),
+    ("POST", "/events/{event}/correct", AMENDERS, 400),
+    ("GET", "/events/{event}/cancel", AMENDERS, 200),
+    ("POST", "/events/{event}/cancel", AMENDERS, 400),
     ("GET", "/deliverables/{sales7}", SH01, 200),
     ("GET", "/submissions/{submission}/file", SH01, 200),
     ("GET", "/deliverables/{sales2}/submit", SALES_SH01, 200),

@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["local_iso"] = local_iso
 
 
 def local_time(instant: datetime | None, zone, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -75,6 +76,16 @@ def local_time(instant: datetime | None, zone, fmt: str = "%Y-%m-%d %H:%M") -> s
         return ""
     zone = getattr(zone, "zone", zone)
     return instant.astimezone(zone).strftime(fmt)
+
+
+def local_iso(value: str | None, zone, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant kept as ISO 8601 text (the audit trail's JSON) as wall-clock time."""
+    if not value:
+        return ""
+    try:
+        return local_time(datetime.fromisoformat(value), zone, fmt)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def duration(seconds: float | int | None) -> str:

@@ -9,8 +9,8 @@ from flask.cli import AppGroup
 from tracker import clock, validation
 from tracker.cli import command, parse_instant, table
 from tracker.extensions import db
+from tracker.ledger import events, uploads
 from tracker.ledger import service as ledger
-from tracker.ledger import uploads
 from tracker.ledger.models import Deliverable
 from tracker.org import service as org
 
@@ -55,8 +55,14 @@ event_cli = AppGroup("event", help="Business events.")
 @click.option("--vin", default=None)
 @click.option("--amount", default=None, type=validation.AMOUNT)
 @click.option("--by", "by", default=None, help="Email of the clerk recording it.")
-def event_record(type_, store_code, at, reference, customer, vin, amount, by):
-    """Record a business event; prints the deliverables it created and their due times."""
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Record it even though the store has an event of this type and reference.",
+)
+def event_record(type_, store_code, at, reference, customer, vin, amount, by, again):
+    """Record a business event; prints the deliverables it created and their due times. The
+    same type and reference already recorded in the store is refused unless --again."""
     now = clock.now()
     new = ledger.NewEvent(
         store=org.get_store(db.session, store_code),
@@ -68,11 +74,85 @@ def event_record(type_, store_code, at, reference, customer, vin, amount, by):
         amount=amount,
     )
     person = org.get_person(db.session, by) if by else None
+    if not again:
+        events.refuse_similar(db.session, new)
     event, created = ledger.record_event(db.session, new, by=person, now=now)
     rows = [deliverable_row(d) for d in created]
     return (
         {"event": event.id, "deliverables": rows},
         f"event {event.id} recorded\n" + table(rows, ["id", "commitment", "due", "status"]),
+    )
+
+
+def _event(event_id: int):
+    return events.get_event(db.session, event_id)
+
+
+def _event_data(event, rows: list[dict], **more) -> dict:
+    return {
+        "event": event.id,
+        "occurred_at": event.occurred_at.astimezone(event.store.zone).isoformat(),
+        "reference": event.reference,
+        "customer": event.customer,
+        "vin": event.vin,
+        "amount": event.amount,
+        "cancelled": event.cancelled,
+        "deliverables": rows,
+        **more,
+    }
+
+
+@command(event_cli, "correct")
+@click.argument("event_id", type=validation.ID)
+@click.option("--by", "by", required=True, help="Email of who corrects it.")
+@click.option("--at", "at", default=None, type=validation.INSTANT, help="The right time.")
+@click.option("--ref", "reference", default=None, help="The right reference.")
+@click.option("--customer", default=None)
+@click.option("--vin", default=None)
+@click.option("--amount", default=None, type=validation.AMOUNT)
+def event_correct(event_id, by, at, reference, customer, vin, amount):
+    """Put an event right (the options given; the rest stays). Open deliverables take the due
+    times the new time gives them; the audit trail keeps both values."""
+    event = _event(event_id)
+    now = clock.now()
+    corrected = ledger.NewEvent(
+        store=event.store,
+        type=event.type,
+        occurred_at=parse_instant(at, "event time") if at else event.occurred_at,
+        reference=event.reference if reference is None else reference,
+        customer=event.customer if customer is None else customer,
+        vin=event.vin if vin is None else vin,
+        amount=event.amount if amount is None else amount,
+    )
+    person = org.get_person(db.session, by)
+    redated = events.correct_event(db.session, event, corrected, by=person, now=now)
+    moved = [
+        {"id": r.deliverable.id, "before": r.before.isoformat(), "after": r.after.isoformat()}
+        for r in redated
+    ]
+    rows = [deliverable_row(d) for d in events.deliverables_of(db.session, event)]
+    return (
+        _event_data(event, rows, redated=moved),
+        f"event {event.id} corrected; {len(moved)} due times moved\n"
+        + table(rows, ["id", "commitment", "due", "status"]),
+    )
+
+
+@command(event_cli, "cancel")
+@click.argument("event_id", type=validation.ID)
+@click.option("--by", "by", required=True, help="Email of who cancels it.")
+@click.option("--reason", required=True, help="Why: its open deliverables are waived with it.")
+def event_cancel(event_id, by, reason):
+    """Cancel a wrongly recorded event: its open deliverables are waived with the reason; what
+    was handed in is left to the receiving department."""
+    event = _event(event_id)
+    person = org.get_person(db.session, by)
+    done = events.cancel_event(db.session, event, by=person, now=clock.now(), reason=reason)
+    rows = [deliverable_row(d) for d in events.deliverables_of(db.session, event)]
+    waived, to_decide = [d.id for d in done.waived], [d.id for d in done.to_decide]
+    return (
+        _event_data(event, rows, waived=waived, to_decide=to_decide),
+        f"event {event.id} cancelled; waived {len(waived)}, left to decide {len(to_decide)}",
     )
 
 

@@ -41,6 +41,15 @@ AUDIT_ACTIONS = {
     "accepted": _l("accepted"),
     "returned": _l("returned"),
     "waived": _l("waived"),
+    "redated": _l("due time moved (event corrected)"),
+}
+# The fields of a business event, as its corrections name them.
+EVENT_FIELD_LABELS = {
+    "occurred_at": _l("time"),
+    "reference": _l("reference"),
+    "customer": _l("customer"),
+    "vin": _l("VIN"),
+    "amount": _l("amount"),
 }
 
 
@@ -104,6 +113,7 @@ def register(bp: Blueprint) -> None:
             "reason_labels": RETURN_REASON_LABELS,
             "evidence_labels": EVIDENCE_LABELS,
             "audit_actions": AUDIT_ACTIONS,
+            "event_field_labels": EVENT_FIELD_LABELS,
             "event_label": event_label,
             "checklist_label": checklist_label,
             "timing": timing,

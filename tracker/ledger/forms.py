@@ -159,10 +159,6 @@ class BatchRow(Form):
     def validate_amount(self, field) -> None:
         _positive_cents(field)
 
-    def validate_file(self, field) -> None:
-        if _given(field.data):
-            _file_checked(field.data)
-
 
 class BatchSubmitForm(HandInForm):
     """Submitting several deliverables at once (the day's card slips): each keeps its own
@@ -267,6 +263,8 @@ class EventForm(FlaskForm):
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired(REQUIRED), validation.BusinessDate()],
     )
+    # Shown once the same type and reference are found already recorded in the store.
+    again = BooleanField(_l("Record it anyway: this is another event of the same deal"))
 
     def __init__(self, *args, zone, now: datetime, language: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -299,3 +297,36 @@ class EventForm(FlaskForm):
 
     def validate_amount(self, field) -> None:
         _positive_cents(field)
+
+
+class CorrectEventForm(EventForm):
+    """An event's values put right; its type stays (another type is another event)."""
+
+    again = None
+
+    def __init__(self, *args, event, **kwargs):
+        zone = event.store.zone
+        local = event.occurred_at.astimezone(zone).replace(tzinfo=None)
+        recorded = {
+            "reference": event.reference,
+            "customer": event.customer,
+            "vin": event.vin,
+            "amount": event.amount,
+        }
+        super().__init__(*args, zone=zone, data=recorded, **kwargs)
+        self.type.choices = [c for c in self.type.choices if c[0] == event.type]
+        self.type.data = event.type
+        if not self.is_submitted():
+            self.occurred_at.data = local
+
+
+class CancelEventForm(FlaskForm):
+    """Why the event is cancelled; its open deliverables are waived with this reason."""
+
+    reason = TextAreaField(
+        _l("Why is it cancelled?"), validators=[DataRequired(REQUIRED), Length(max=2000)]
+    )
+
+    def validate_file(self, field) -> None:
+        if _given(field.data):
+            _file_checked(field.data)

@@ -62,8 +62,16 @@ class BusinessEvent(db.Model):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A wrongly recorded event is cancelled, never deleted: when and why (who: the audit trail).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     store: Mapped[Store] = relationship()
+    recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class Deliverable(db.Model):

@@ -62,6 +62,36 @@ def has_inbox(session: Session, person: Person) -> bool:
 # --- the same rules as refusals, for the service and the command line ---
 
 
+def may_amend_event(person: Person, event: BusinessEvent, receivers: set[int]) -> bool:
+    """An event is corrected or cancelled by the head of the department that recorded it, by
+    the receiving department of what it created, or by an administrator, in its store."""
+    if not person.active or not (person.store_id == event.store_id or person.role == "admin"):
+        return False
+    recorder = event.recorded_by
+    return (
+        person.role == "admin"
+        or (person.store_id == event.store_id and person.department_id in receivers)
+        or (
+            person.role == "head"
+            and recorder is not None
+            and person.department_id == recorder.department_id
+            and person.store_id == event.store_id
+        )
+    )
+
+
+def require_event_amender(person: Person, event: BusinessEvent, receivers: set[int]) -> None:
+    """Refuse anyone but the recorder's head, the receiving department or an administrator."""
+    if not may_amend_event(person, event, receivers):
+        raise NotAllowed(
+            N_(
+                "%(email)s may not correct or cancel this event: the head of the department "
+                "that recorded it, the receiving department or an administrator does"
+            ),
+            email=person.email,
+        )
+
+
 def require_recorder(person: Person | None, store: Store) -> None:
     """Refuse a person of another store (nobody named: a script or a job records it)."""
     if person is not None and not may_record_event(person, store):

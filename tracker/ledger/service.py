@@ -193,6 +193,23 @@ def create_event(
     session: Session, new: NewEvent, *, by: Person | None, now: datetime
 ) -> BusinessEvent:
     """Check what a clerk says happened and record it (no deliverables yet)."""
+    fields = event_fields(session, new, now)
+    permissions.require_recorder(by, new.store)
+    event = BusinessEvent(
+        store_id=new.store.id,
+        store=new.store,
+        type=new.type,
+        **fields,
+        recorded_by_id=by.id if by else None,
+        recorded_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def event_fields(session: Session, new: NewEvent, now: datetime) -> dict:
+    """What a clerk says happened, checked and tidied: the event's own columns."""
     require_event_type(session, new.type)
     require_aware(new.occurred_at, "the event time")
     if new.occurred_at > now + timedelta(minutes=5):
@@ -200,25 +217,16 @@ def create_event(
     reference = (new.reference or "").strip()
     if not reference:
         raise BadInput(N_("a reference (deal number, customer or document) is required"))
-    permissions.require_recorder(by, new.store)
     vin = (new.vin or "").strip().upper() or None
     if vin and len(vin) != 17:
         raise BadInput(N_("a VIN has 17 characters"))
-    event = BusinessEvent(
-        store_id=new.store.id,
-        store=new.store,
-        type=new.type,
-        occurred_at=new.occurred_at,
-        reference=reference,
-        customer=(new.customer or "").strip() or None,
-        vin=vin,
-        amount=_amount(new.amount),
-        recorded_by_id=by.id if by else None,
-        recorded_at=now,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    return {
+        "occurred_at": new.occurred_at,
+        "reference": reference,
+        "customer": (new.customer or "").strip() or None,
+        "vin": vin,
+        "amount": _amount(new.amount),
+    }
 
 
 def create_event_deliverables(

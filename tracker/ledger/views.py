@@ -18,9 +18,16 @@ from flask_login import current_user, login_required
 from tracker import clock, validation
 from tracker.errors import Conflict, NotAllowed, TrackerError
 from tracker.extensions import db
-from tracker.ledger import display, permissions, uploads
+from tracker.ledger import display, events, permissions, uploads
 from tracker.ledger import service as ledger
-from tracker.ledger.forms import BatchSubmitForm, EventForm, MineFilterForm, SubmitForm
+from tracker.ledger.forms import (
+    BatchSubmitForm,
+    CancelEventForm,
+    CorrectEventForm,
+    EventForm,
+    MineFilterForm,
+    SubmitForm,
+)
 from tracker.ledger.models import OPEN_STATUSES, BusinessEvent, Deliverable, Submission
 from tracker.web import abort_if_refused, explain, parse_id, refused, visible_deliverable
 
@@ -105,36 +112,80 @@ def submit_batch():
 @bp.route("/events/new", methods=["GET", "POST"])
 @login_required
 def record_event():
-    """Record what happened; the page then shows the deliverables it created."""
+    """Record what happened; the page then shows the deliverables it created. The same type
+    and reference recorded before are shown first, and recorded again only when confirmed."""
     now = clock.now()
     store = current_user.store
     form = EventForm(zone=store.zone, now=now, language=display.language())
+    existing = []
     if form.validate_on_submit():
-        try:
-            event, _created = ledger.record_event(
-                db.session, form.new_event(store), by=current_user, now=now
-            )
-            db.session.commit()
-            return redirect(url_for("ledger.event", event_id=event.id))
-        except TrackerError as exc:
-            db.session.rollback()
-            abort_if_refused(exc)
-            flash(explain(exc), "error")
-    page = render_template("ledger/record_event.html", form=form, store=store)
-    return page, 400 if form.is_submitted() else 200
+        new, again = form.new_event(store), form.again.data
+        done = _saved(
+            lambda: events.record_new(db.session, new, by=current_user, now=now, again=again)
+        )
+        if done is not None and done[0] is not None:
+            return redirect(url_for("ledger.event", event_id=done[0].id))
+        existing = done[1] if done is not None else []
+    page = render_template("ledger/record_event.html", form=form, store=store, existing=existing)
+    return page, 400 if form.is_submitted() and not existing else 200
 
 
 @bp.get("/events/<int:event_id>")
 @login_required
 def event(event_id: int):
-    """One business event and the deliverables it created, with their due times."""
-    found = db.session.get(BusinessEvent, event_id)
-    if found is None:
-        abort(404)
-    if not permissions.may_see_event(current_user, found):
-        abort(403)
+    """One business event, the deliverables it created with their due times, and what was
+    corrected; the recorder's head and the receiving department may correct or cancel it."""
+    found = _visible_event(event_id)
+    return render_template(
+        "ledger/event.html",
+        event=found,
+        rows=ledger.event_deliverables(db.session, found),
+        history=events.event_history(db.session, found),
+        may_amend=not found.cancelled and events.may_amend(db.session, current_user, found),
+        now=clock.now(),
+    )
+
+
+@bp.route("/events/<int:event_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct_event(event_id: int):
+    """Put an event's time, reference, customer, VIN or amount right; open deliverables take
+    the due times the new time gives them."""
+    found = _amendable_event(event_id)
+    now = clock.now()
+    form = CorrectEventForm(event=found, now=now, language=display.language())
+    if form.validate_on_submit():
+        new = form.new_event(found.store)
+        done = _saved(
+            lambda: events.correct_event(db.session, found, new, by=current_user, now=now)
+        )
+        if done is not None:
+            flash(_("Corrected. %(n)d due times moved.", n=len(done)))
+            return redirect(url_for("ledger.event", event_id=found.id))
+    page = render_template("ledger/correct_event.html", form=form, event=found)
+    return page, 400 if form.is_submitted() else 200
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_event(event_id: int):
+    """Cancel a wrongly recorded event, with a reason: what it still owes is waived, and what
+    was handed in is left to the receiving department."""
+    found = _amendable_event(event_id)
+    form = CancelEventForm()
+    if form.validate_on_submit():
+        reason, now = form.reason.data, clock.now()
+        done = _saved(
+            lambda: events.cancel_event(db.session, found, by=current_user, now=now, reason=reason)
+        )
+        if done is not None:
+            flash(_cancelled(done))
+            return redirect(url_for("ledger.event", event_id=found.id))
     rows = ledger.event_deliverables(db.session, found)
-    return render_template("ledger/event.html", event=found, rows=rows, now=clock.now())
+    page = render_template(
+        "ledger/cancel_event.html", form=form, event=found, rows=rows, now=clock.now()
+    )
+    return page, 400 if form.is_submitted() else 200
 
 
 # --- deal file ---
@@ -200,6 +251,46 @@ def evidence(submission_id: int):
 
 
 # --- helpers ---
+
+
+def _cancelled(done: events.Cancelled) -> str:
+    return _(
+        "Cancelled: %(w)d waived, %(d)d left to decide.", w=len(done.waived), d=len(done.to_decide)
+    )
+
+
+def _visible_event(event_id: int) -> BusinessEvent:
+    """The event, if this person may see it (else 404/403)."""
+    found = db.session.get(BusinessEvent, event_id)
+    if found is None:
+        abort(404)
+    if not permissions.may_see_event(current_user, found):
+        abort(403)
+    return found
+
+
+def _amendable_event(event_id: int) -> BusinessEvent:
+    """The event, if this person may correct or cancel it and it is not cancelled."""
+    found = _visible_event(event_id)
+    if not events.may_amend(db.session, current_user, found):
+        abort(403)
+    if found.cancelled:
+        flash(_("This event was cancelled: it can no longer be changed."), "error")
+        abort(redirect(url_for("ledger.event", event_id=found.id)))
+    return found
+
+
+def _saved(change):
+    """Run a change and commit it; a refusal is rolled back, told, and gives None."""
+    try:
+        done = change()
+        db.session.commit()
+        return done
+    except TrackerError as exc:
+        db.session.rollback()
+        abort_if_refused(exc)
+        flash(explain(exc), "error")
+        return None
 
 
 def _to_submit(ids: list[int]) -> list[Deliverable]:
