@@ -18,7 +18,7 @@ from wtforms.widgets import DateInput, NumberInput
 
 from tracker import validation
 from tracker.catalog.models import Commitment
-from tracker.inbox.service import SORTS, Filters, Pick
+from tracker.inbox.service import DUE_WITHIN, SORTS, Filters, Pick
 from tracker.ledger.display import RETURN_REASON_LABELS
 from tracker.org.models import Department, Person, Store
 
@@ -129,7 +129,10 @@ SORT_LABELS = {
     "due": _l("due time"),
     "department": _l("department"),
 }
+DUE_CHOICES = [("", _l("any day")), ("today", _l("today")), ("week", _l("this week"))]
 MAX_AGE_DAYS = 3650
+FILTER_NAMES = ("provider", "commitment", "status", "due", "due_from", "due_to", "age_min")
+FILTER_NAMES += ("age_max", "q", "sort")
 DATE_MESSAGE = _l("Write a date as YYYY-MM-DD.")
 DAYS_MESSAGE = _l("Write a number of days from 0 to 3650.")
 PAGE_MESSAGE = _l("Not a page number: the first page is shown.")
@@ -164,6 +167,7 @@ class FilterForm(FlaskForm):
     provider = SelectField(_l("From"), choices=[], validate_choice=False, default="")
     commitment = SelectField(_l("Commitment"), choices=[], validate_choice=False, default="")
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, validate_choice=False, default="")
+    due = SelectField(_l("Due"), choices=DUE_CHOICES, validate_choice=False, default="")
     due_from = StringField(_l("Due from"), widget=DateInput())
     due_to = StringField(_l("Due until"), widget=DateInput())
     age_min = StringField(_l("At least (days)"), widget=NumberInput(min=0, max=MAX_AGE_DAYS))
@@ -195,6 +199,10 @@ class FilterForm(FlaskForm):
 
     def validate_status(self, field) -> None:
         if field.data not in dict(STATUS_CHOICES):
+            raise ValidationError(_("Not one of the choices."))
+
+    def validate_due(self, field) -> None:
+        if field.data and field.data not in DUE_WITHIN:
             raise ValidationError(_("Not one of the choices."))
 
     def validate_sort(self, field) -> None:
@@ -258,6 +266,7 @@ class FilterForm(FlaskForm):
             age_max=self._value("age_max", _days),
             text=self._value("q"),
             sort=self._value("sort") or "age",
+            due=self._value("due") or "",
         )
 
     def pages(self) -> dict[str, int]:
@@ -266,8 +275,7 @@ class FilterForm(FlaskForm):
 
     def args(self) -> dict[str, str]:
         """The filters given (and valid), for links that keep them (paging, the batch form)."""
-        names = ("provider", "commitment", "status", "due_from", "due_to", "age_min", "age_max")
-        args = {n: self._value(n) for n in (*names, "q", "sort")}
+        args = {n: self._value(n) for n in FILTER_NAMES}
         return {k: v for k, v in args.items() if v}
 
 

@@ -53,6 +53,7 @@ class Filters:
     age_max: int | None = None
     text: str | None = None
     sort: str = "age"
+    due: str = ""  # "today" or "week" (today to Sunday), each store in its own zone
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,38 @@ def received_by(person: Person) -> Where:
     return Where([person.store], receiver_id=person.department_id)
 
 
-def local_days(where: Where, first: date | None, last: date | None):
-    """Due on one of the days `first`..`last` (either open) in each store's own zone."""
+def local_days(zones: dict[str, list[int]], first: date | None, last: date | None):
+    """Due on one of the days `first`..`last` (either open) in each store's own zone (`zones`:
+    the store ids by zone name)."""
     d = Deliverable
     parts = []
-    for zone_name, ids in where.zones.items():
+    for zone_name, ids in zones.items():
         zone = ZoneInfo(zone_name)
-        bounds = [d.store_id.in_(ids)] if len(where.zones) > 1 else []
+        bounds = [d.store_id.in_(ids)] if len(zones) > 1 else []
         if first is not None:
             bounds.append(d.due_at >= datetime.combine(first, time(0), zone))
         if last is not None:
             bounds.append(d.due_at < datetime.combine(last + timedelta(days=1), time(0), zone))
         parts.append(and_(*bounds))
+    return or_(*parts) if parts else false()
+
+
+DUE_WITHIN = ("today", "week")
+
+
+def due_within(where: Where, within: str, now: datetime):
+    """Due today, or from today to Sunday (calendar days), in each store's own zone."""
+    d = Deliverable
+    parts = []
+    for zone_name, ids in where.zones.items():
+        today = now.astimezone(ZoneInfo(zone_name)).date()
+        last = today if within == "today" else today + timedelta(days=6 - today.weekday())
+        parts.append(
+            and_(
+                *([d.store_id.in_(ids)] if len(where.zones) > 1 else []),
+                local_days({zone_name: ids}, today, last),
+            )
+        )
     return or_(*parts) if parts else false()
 
 
@@ -118,7 +139,9 @@ def conditions(where: Where, filters: Filters, now: datetime) -> list:
     if filters.commitment_id is not None:
         found.append(d.commitment_id == filters.commitment_id)
     if filters.due_from is not None or filters.due_to is not None:
-        found.append(local_days(where, filters.due_from, filters.due_to))
+        found.append(local_days(where.zones, filters.due_from, filters.due_to))
+    if filters.due in DUE_WITHIN:
+        found.append(due_within(where, filters.due, now))
     if filters.age_min is not None or filters.age_max is not None:
         found.append(aged(now, filters.age_min, filters.age_max))
     text = (filters.text or "").strip().lower()
@@ -137,6 +160,14 @@ def conditions(where: Where, filters: Filters, now: datetime) -> list:
             )
         )
     return found
+
+
+def selected(where: Where, filters: Filters, now: datetime):
+    """The whole WHERE of a list of deliverables not decided yet (`listing`): the cockpit
+    counts each of its numbers with exactly this condition."""
+    d = Deliverable
+    chosen = d.status.in_(statuses(filters, LIVE_STATUSES))
+    return and_(*conditions(where, filters, now), chosen)
 
 
 def statuses(filters: Filters, within: tuple[str, ...]) -> list[str]:
@@ -242,7 +273,7 @@ def listing(
     d = Deliverable
     query = (
         select(d)
-        .where(*conditions(where, filters, now), d.status.in_(statuses(filters, LIVE_STATUSES)))
+        .where(selected(where, filters, now))
         .options(joinedload(d.event))
         .order_by(*_order(filters.sort, submitted=filters.status == "submitted"))
     )
