@@ -63,8 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar import cli as calendar_cli
     from tracker.catalog import cli as catalog_cli
-    from tracker.cockpit.views import bp as cockpit_bp
     from tracker.cli import tracker_cli
+    from tracker.cockpit.views import bp as cockpit_bp
     from tracker.home import bp as home_bp
     from tracker.inbox.views import bp as inbox_bp
     from tracker.ledger import cli as ledger_cli

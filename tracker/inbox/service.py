@@ -117,7 +117,11 @@ def aged(now: datetime, least: int | None, most: int | None):
     scorecards' age bands count them."""
     d = Deliverable
     since = case((d.status == "submitted", d.last_submitted_at), else_=d.due_at)
-    condition = [since < now, since <= now - timedelta(days=least or 0)]
+    # Handed in this very second waits 0 days; due this very second is not overdue yet.
+    condition = [
+        since <= now - timedelta(days=least or 0),
+        (d.status == "submitted") | (since < now),
+    ]
     if most is not None:
         condition.append(since > now - timedelta(days=most + 1))
     return and_(*condition)
