@@ -104,7 +104,7 @@ def test_a_lead_picks_a_store_others_see_their_own(client, auth, session, histor
     auth.logout()
     auth.login("sales.head@sh01.test")
     assert client.get("/now?store=BJ01").status_code == 403
-    assert client.get("/now/items?side=all").status_code == 404  # not this person's part
+    assert client.get("/now/items?side=all").status_code == 403  # not this person's part
     assert client.get("/now/items?side=provided&due_from=garbage").status_code == 400
 
 

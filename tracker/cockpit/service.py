@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.cockpit import permissions
-from tracker.errors import N_, NotFound
+from tracker.errors import N_, NotAllowed, NotFound
 from tracker.inbox.service import Filters, Where, selected
 from tracker.ledger.models import Deliverable, is_live
 from tracker.org.models import Department, Person, Store
@@ -163,7 +163,7 @@ def list_scope(
     """The scope of the list behind a number: the side asked for, if this person has it."""
     permissions.require_cockpit(session, person)
     if side not in permissions.sides(session, person):
-        raise NotFound(N_("no such part of the cockpit: %(side)r"), side=side)
+        raise NotAllowed(N_("this part of the cockpit is not yours to see: %(side)r"), side=side)
     stores = list(session.scalars(select(Store).order_by(Store.code)))
     store = permissions.chosen_stores(person, store_code, stores)
     return where_of(person, side, store, stores), store

@@ -55,16 +55,14 @@ def index():
 @bp.post("/batch")
 @receivers_only
 def batch():
-    """Accept several items (each with its checklist) or return them with one reason: all or
-    nothing; the item that stopped it is named beside the form."""
+    """Accept several (each with its checklist) or return them with one reason, all or none."""
     form = BatchForm()
     if not form.validate_on_submit():
         return _page(batch=form)
-    picks = form.picks(http_request.form)
     try:
         decided = inbox.decide_batch(
             db.session,
-            picks,
+            form.picks(http_request.form),
             action=form.decision.data,
             by=current_user,
             now=clock.now(),
@@ -75,8 +73,7 @@ def batch():
     except inbox.BatchStopped as stop:
         db.session.rollback()
         return _page(batch=form, stopped=_stopped(stop))
-    flash(_decided(form.decision.data, len(decided)), "success")
-    return redirect(url_for("inbox.index", **_filters().args()))
+    return _decided(form.decision.data, len(decided))
 
 
 @bp.post("/<int:deliverable_id>/accept")
@@ -257,10 +254,13 @@ def _stopped(stop: inbox.BatchStopped) -> str:
     )
 
 
-def _decided(action: str, count: int) -> str:
+def _decided(action: str, count: int):
+    """Say how many were decided; back to the inbox with the same filters."""
     if action == "accept":
-        return ngettext("Accepted %(num)d item.", "Accepted %(num)d items.", count)
-    return ngettext("Returned %(num)d item.", "Returned %(num)d items.", count)
+        flash(ngettext("Accepted %(num)d item.", "Accepted %(num)d items.", count), "success")
+    else:
+        flash(ngettext("Returned %(num)d item.", "Returned %(num)d items.", count), "success")
+    return redirect(url_for("inbox.index", **_filters().args()))
 
 
 def _name(d: Deliverable) -> str:
