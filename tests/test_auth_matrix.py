@@ -21,11 +21,19 @@ SCORECARD_READERS = {
     "finance.admin@sh01.test",
 }
 EVERYONE = set(PEOPLE) - {None}
+LEADS = {"finance.lead@sh01.test", "finance.admin@sh01.test"}
+RECEIVING = {"finance.clerk@sh01.test", "finance.head@sh01.test", "finance.clerk@bj01.test"}
+COCKPIT = LEADS | RECEIVING | {"sales.head@sh01.test", "hr.head@sh01.test"}
+PROVIDING_HEADS = {"sales.head@sh01.test", "hr.head@sh01.test"}
 
 # (method, path, who is let in, the status they get); every other signed-in person gets 403,
 # and a signed-out visitor is sent to sign in (GET) or refused for want of a CSRF token (POST).
 ROUTES = [
-    ("GET", "/", EVERYONE, 302),  # to their inbox or their department's list
+    ("GET", "/", EVERYONE, 302),  # to the cockpit or their department's list
+    ("GET", "/now", COCKPIT, 200),
+    ("GET", "/now/items?side=all&status=owed", LEADS, 200),
+    ("GET", "/now/items?side=received&age_min=8", RECEIVING, 200),
+    ("GET", "/now/items?side=provided&due=week", PROVIDING_HEADS, 200),
     ("GET", "/profile", EVERYONE, 200),
     ("POST", "/profile", EVERYONE, 302),
     ("GET", "/profile/password", EVERYONE, 200),

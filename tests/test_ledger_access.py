@@ -50,6 +50,7 @@ ROUTES = [
     ("POST", "/deliverables/{sales2}/submit", SALES_SH01, 400),
     ("GET", "/inbox", RECEIVERS, 200),
     ("GET", "/inbox/request", RECEIVERS, 200),
+    ("POST", "/inbox/batch", RECEIVERS, 400),  # nothing picked
     ("POST", "/inbox/{sales7}/accept", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales7}/return", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales2}/waive", FINANCE_SH01, 400),

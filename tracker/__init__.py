@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.calendar import cli as calendar_cli
     from tracker.catalog import cli as catalog_cli
     from tracker.cli import tracker_cli
+    from tracker.cockpit.views import bp as cockpit_bp
     from tracker.home import bp as home_bp
     from tracker.inbox.views import bp as inbox_bp
     from tracker.ledger import cli as ledger_cli
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(cockpit_bp)
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(admin_bp)
     return app

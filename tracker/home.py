@@ -3,8 +3,8 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from tracker.cockpit.permissions import has_cockpit
 from tracker.extensions import db
-from tracker.ledger.permissions import has_inbox
 
 bp = Blueprint("home", __name__)
 
@@ -12,9 +12,10 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """Receivers start at their inbox, everyone else at what their department owes."""
+    """Leads, heads and receiving clerks start at the "now" cockpit; the clerks of providing
+    departments at what their department owes."""
     for endpoint, wanted in (
-        ("inbox.index", has_inbox(db.session, current_user)),
+        ("cockpit.index", has_cockpit(db.session, current_user)),
         ("ledger.mine", True),
     ):
         if wanted and endpoint in current_app.view_functions:

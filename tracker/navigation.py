@@ -6,12 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.admin.permissions import can_administer
+from tracker.cockpit.permissions import has_cockpit
 from tracker.extensions import db
 from tracker.ledger.permissions import has_inbox
 from tracker.scorecards.permissions import can_see_scorecards
 
 # (endpoint, label, who sees the link)
 MENU = [
+    ("cockpit.index", _l("Now"), lambda p: has_cockpit(db.session, p)),
     ("ledger.mine", _l("Our department"), lambda p: True),
     ("ledger.record_event", _l("Record an event"), lambda p: True),
     ("ledger.deal_file", _l("Deal file"), lambda p: True),

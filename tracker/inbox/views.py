@@ -7,6 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask import request as http_request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker import clock
@@ -14,7 +15,14 @@ from tracker.errors import Conflict, TrackerError
 from tracker.extensions import db
 from tracker.i18n import local_time
 from tracker.inbox import service as inbox
-from tracker.inbox.forms import AcceptForm, RequestForm, ReturnForm, WaiveForm
+from tracker.inbox.forms import (
+    AcceptForm,
+    BatchForm,
+    FilterForm,
+    RequestForm,
+    ReturnForm,
+    WaiveForm,
+)
 from tracker.ledger import display, permissions
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
@@ -42,6 +50,30 @@ def receivers_only(view: Callable) -> Callable:
 def index():
     """Handed in and waiting for a decision; still owed to us, overdue first."""
     return _page()
+
+
+@bp.post("/batch")
+@receivers_only
+def batch():
+    """Accept several (each with its checklist) or return them with one reason, all or none."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        return _page(batch=form)
+    try:
+        decided = inbox.decide_batch(
+            db.session,
+            form.picks(http_request.form),
+            action=form.decision.data,
+            by=current_user,
+            now=clock.now(),
+            reason=form.reason.data,
+            note=form.note.data,
+        )
+        db.session.commit()
+    except inbox.BatchStopped as stop:
+        db.session.rollback()
+        return _page(batch=form, stopped=_stopped(stop))
+    return _decided(form.decision.data, len(decided))
 
 
 @bp.post("/<int:deliverable_id>/accept")
@@ -146,17 +178,38 @@ def _form(action: str, d: Deliverable, **kwargs):
     return form(prefix=f"{action[0]}{d.id}", **kwargs)
 
 
-def _page(status: int = 200, failed: tuple[int, str, object] | None = None):
-    """The inbox; after a refused form, that row shows its errors (and nothing was written)."""
-    pages = {k: parse_id(http_request.args.get(k)) or 1 for k in ("page", "owed_page")}
-    page = inbox.inbox(
-        db.session, current_user, submitted_page=pages["page"], owed_page=pages["owed_page"]
+def _filters() -> FilterForm:
+    """The filters of the query string, checked (a bad value is shown beside its field)."""
+    form = FilterForm(http_request.args)
+    form.offer(
+        inbox.departments(db.session, current_user.department_id),
+        inbox.commitments(db.session, current_user.department_id),
+        display.language(),
     )
-    forms = {
-        row.id: {a: _form(a, row, formdata=None, state_version=row.state_version) for a in actions}
-        for part, actions in ((page.submitted, ("accept", "return")), (page.owed, ("waive",)))
-        for row in part.rows
-    }
+    form.validate()
+    return form
+
+
+def _page(
+    status: int = 200,
+    failed: tuple[int, str, object] | None = None,
+    batch: BatchForm | None = None,
+    stopped: str | None = None,
+):
+    """The inbox, filtered and paged; after a refused form, that row (or the batch form) shows
+    its errors (and nothing was written)."""
+    filters = _filters()
+    now = clock.now()
+    pages = filters.pages()
+    page = inbox.inbox(
+        db.session,
+        current_user,
+        now=now,
+        filters=filters.filters(),
+        submitted_page=pages["page"],
+        owed_page=pages["owed_page"],
+    )
+    forms = _row_forms(page, batch)
     if failed is not None and failed[0] in forms:
         forms[failed[0]][failed[1]] = failed[2]
     html = render_template(
@@ -165,9 +218,49 @@ def _page(status: int = 200, failed: tuple[int, str, object] | None = None):
         owed=page.owed,
         forms=forms,
         failed=failed[:2] if failed else None,
-        now=clock.now(),
+        filters=filters,
+        args=filters.args(),
+        batch=batch or BatchForm(formdata=None),
+        picked=set(batch.pick.data or []) if batch else set(),
+        stopped=stopped,
+        now=now,
     )
-    return html, 400 if failed else status
+    refused = failed or stopped or (batch and batch.errors) or filters.errors
+    return html, 400 if refused else status
+
+
+def _row_forms(page: inbox.Inbox, batch: BatchForm | None) -> dict:
+    """Each row's forms, as the row stands now; after a refused batch, the ticks stay."""
+    forms = {}
+    for part, actions in ((page.submitted, ("accept", "return")), (page.owed, ("waive",))):
+        for row in part.rows:
+            forms[row.id] = {a: _form(a, row, formdata=None) for a in actions}
+            if batch is not None and "accept" in forms[row.id]:
+                ticks = http_request.form.getlist(f"a{row.id}-checklist")
+                forms[row.id]["accept"].checklist.data = [int(t) for t in ticks if t.isdigit()]
+            for form in forms[row.id].values():
+                form.state_version.data = row.state_version
+    return forms
+
+
+def _stopped(stop: inbox.BatchStopped) -> str:
+    """Which item stopped a batch, and why, in the person's language."""
+    d = stop.deliverable
+    item = _name(d) if d is not None else f"#{stop.deliverable_id}"
+    return _(
+        "Nothing was decided: %(item)s stopped the batch. %(why)s",
+        item=item,
+        why=stop.error.localized(),
+    )
+
+
+def _decided(action: str, count: int):
+    """Say how many were decided; back to the inbox with the same filters."""
+    if action == "accept":
+        flash(ngettext("Accepted %(num)d item.", "Accepted %(num)d items.", count), "success")
+    else:
+        flash(ngettext("Returned %(num)d item.", "Returned %(num)d items.", count), "success")
+    return redirect(url_for("inbox.index", **_filters().args()))
 
 
 def _name(d: Deliverable) -> str:

@@ -1,0 +1,1 @@
+"""The "now" cockpit: what is overdue, due and waiting right now, for leads, heads and receivers."""

@@ -1,0 +1,169 @@
+"""The "now" cockpit: what is overdue right now (from every month) by providing department and
+age band, what is due today and this week, and what was handed in and waits for a decision,
+with how long it has waited. Each number is counted with the very condition of the list behind
+it (`tracker.inbox.service.selected`), so following a number's link lists exactly that many
+deliverables. One GROUP BY query per side, however many rows or stores."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from tracker.cockpit import permissions
+from tracker.errors import N_, NotAllowed, NotFound
+from tracker.inbox.service import Filters, Where, selected
+from tracker.ledger.models import Deliverable, is_live
+from tracker.org.models import Department, Person, Store
+from tracker.scorecards.service import AT_RISK_BUCKETS
+
+# The scorecards' age bands as (label, at least, at most) whole days; None: no upper bound.
+BANDS = [
+    (label, least, None if below is None else below - 1) for label, least, below in AT_RISK_BUCKETS
+]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number of the cockpit and the filters of the list behind it."""
+
+    count: int
+    filters: dict
+
+
+@dataclass
+class Line:
+    """One providing department's numbers on a side (provider None: the side's total)."""
+
+    provider: Department | None
+    overdue: list[Cell]
+    overdue_total: Cell
+    due_today: Cell
+    due_week: Cell
+    waiting: list[Cell]
+    waiting_total: Cell
+
+
+@dataclass
+class Side:
+    """What the cockpit shows of one scope: everything (leads), owed to the person's department
+    ("received") or owed by it ("provided")."""
+
+    key: str
+    lines: list[Line]
+    total: Line
+
+
+@dataclass
+class Cockpit:
+    """The whole page: the store picked (None: every store), the stores one may pick, each side's
+    numbers and the months not yet closed."""
+
+    person: Person
+    store: Store | None
+    stores: list[Store]
+    sides: list[Side]
+    open_months: list = field(default_factory=list)
+
+
+# Each number: its name, and the filters of its list (provider added per line).
+def _measures() -> list[tuple[str, dict]]:
+    measures = []
+    for label, least, most in BANDS:
+        measures.append((f"overdue {label}", {"status": "owed", "age_min": least, "age_max": most}))
+    measures.append(("overdue", {"status": "owed", "age_min": 0}))
+    measures.append(("today", {"status": "owed", "due": "today"}))
+    measures.append(("week", {"status": "owed", "due": "week"}))
+    for label, least, most in BANDS:
+        measures.append(
+            (f"waiting {label}", {"status": "submitted", "age_min": least, "age_max": most})
+        )
+    measures.append(("waiting", {"status": "submitted", "age_min": 0}))
+    return measures
+
+
+def _filters(args: dict) -> Filters:
+    return Filters(**{k: v for k, v in args.items() if v is not None})
+
+
+def where_of(person: Person, side: str, store: Store | None, stores: list[Store]) -> Where:
+    """The deliverables a side covers (`permissions.sides` says which sides a person has)."""
+    if side == "all":
+        return Where([store] if store else stores, every_store=store is None)
+    if side == "received":
+        return Where([person.store], receiver_id=person.department_id)
+    if side == "provided":
+        return Where([person.store], provider_id=person.department_id)
+    raise NotFound(N_("no such part of the cockpit: %(side)r"), side=side)
+
+
+def side_figures(
+    session: Session, key: str, where: Where, now: datetime, departments: dict[int, Department]
+) -> Side:
+    """A side's numbers per providing department and in all: one GROUP BY query."""
+    d = Deliverable
+    measures = _measures()
+    columns = [
+        func.coalesce(func.sum(case((selected(where, _filters(args), now), 1), else_=0)), 0)
+        for _name, args in measures
+    ]
+    rows = session.execute(
+        select(d.provider_id, *columns)
+        .where(is_live(), selected(where, Filters(), now))
+        .group_by(d.provider_id)
+    ).all()
+    lines = []
+    for row in sorted(rows, key=lambda r: departments[r[0]].code):
+        provider = departments[row[0]]
+        lines.append(_line(provider, [int(n) for n in row[1:]], measures))
+    totals = [sum(line_counts) for line_counts in zip(*(r[1:] for r in rows), strict=True)]
+    return Side(key, lines, _line(None, totals or [0] * len(measures), measures))
+
+
+def _line(provider: Department | None, counts: list[int], measures) -> Line:
+    extra = {"provider": provider.code} if provider else {}
+    cells = [Cell(n, {**args, **extra}) for n, (_name, args) in zip(counts, measures, strict=True)]
+    bands = len(BANDS)
+    return Line(
+        provider=provider,
+        overdue=cells[:bands],
+        overdue_total=cells[bands],
+        due_today=cells[bands + 1],
+        due_week=cells[bands + 2],
+        waiting=cells[bands + 3 : 2 * bands + 3],
+        waiting_total=cells[2 * bands + 3],
+    )
+
+
+def open_months(session: Session, store_ids: list[int] | None, now: datetime) -> list:
+    """THE SLOT FOR MONTH CLOSE: the months not closed yet in these stores (None: every store).
+    Empty until the lead wires it to `tracker.closing.service.open_months(session, store_ids,
+    now)`; the page's `open_months` block shows whatever it returns."""
+    return []
+
+
+def cockpit(session: Session, person: Person, *, store_code: str | None, now: datetime) -> Cockpit:
+    """Everything the cockpit shows this person: a few queries, then one per side."""
+    permissions.require_cockpit(session, person)
+    stores = list(session.scalars(select(Store).order_by(Store.code)))
+    store = permissions.chosen_stores(person, store_code, stores)
+    departments = {dep.id: dep for dep in session.scalars(select(Department))}
+    sides = [
+        side_figures(session, key, where_of(person, key, store, stores), now, departments)
+        for key in permissions.sides(session, person)
+    ]
+    ids = None if store is None and person.sees_all_stores else [(store or person.store).id]
+    visible = stores if person.sees_all_stores else [person.store]
+    return Cockpit(person, store, visible, sides, open_months(session, ids, now))
+
+
+def list_scope(
+    session: Session, person: Person, *, store_code: str | None, side: str | None
+) -> tuple[Where, Store | None]:
+    """The scope of the list behind a number: the side asked for, if this person has it."""
+    permissions.require_cockpit(session, person)
+    if side not in permissions.sides(session, person):
+        raise NotAllowed(N_("this part of the cockpit is not yours to see: %(side)r"), side=side)
+    stores = list(session.scalars(select(Store).order_by(Store.code)))
+    store = permissions.chosen_stores(person, store_code, stores)
+    return where_of(person, side, store, stores), store
