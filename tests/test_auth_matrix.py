@@ -29,7 +29,16 @@ PROVIDING_HEADS = {"sales.head@sh01.test", "hr.head@sh01.test"}
 # (method, path, who is let in, the status they get); every other signed-in person gets 403,
 # and a signed-out visitor is sent to sign in (GET) or refused for want of a CSRF token (POST).
 ROUTES = [
-    ("GET", "/", EVERYONE, 302),  # to the cockpit or their department's list
+    # Providing clerks' day is the start page itself; everyone else goes on to the cockpit.
+    (
+        "GET",
+        "/",
+        EVERYONE,
+        {
+            p: 200
+            for p in ("sales.clerk@sh01.test", "insurance.clerk@sh01.test", "sales.clerk@bj01.test")
+        },
+    ),
     ("GET", "/now", COCKPIT, 200),
     ("GET", "/now/items?side=all&status=owed", LEADS, 200),
     ("GET", "/now/items?side=received&age_min=8", RECEIVING, 200),
@@ -93,6 +102,8 @@ def test_every_route_answers_each_person_as_their_role_allows(client, auth, worl
             expected = 302 if method == "GET" else 400
         else:
             expected = status if email in allowed else 403
+            if isinstance(status, dict):  # per person, else a redirect
+                expected = status.get(email, 302) if email in allowed else 403
         if response.status_code != expected:
             wrong.append((email, method, path, response.status_code, expected))
     assert wrong == []
