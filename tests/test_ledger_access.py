@@ -43,8 +43,9 @@ ROUTES = [
     ("POST", "/events/{event}/correct", AMENDERS, 400),
     ("GET", "/events/{event}/cancel", AMENDERS, 200),
     ("POST", "/events/{event}/cancel", AMENDERS, 400),
-    ("GET", "/deliverables/{sales7}", SH01, 200),
-    ("GET", "/submissions/{submission}/file", SH01, 200),
+    # A deliverable and its evidence: its two departments, leads and administrators only.
+    ("GET", "/deliverables/{sales7}", SALES_SH01 | FINANCE_SH01, 200),
+    ("GET", "/submissions/{submission}/file", SALES_SH01 | FINANCE_SH01, 200),
     ("GET", "/deliverables/{sales2}/submit", SALES_SH01, 200),
     ("GET", "/deliverables/submit?ids={sales2}", SALES_SH01, 200),
     ("POST", "/deliverables/{sales2}/submit", SALES_SH01, 400),
@@ -113,3 +114,19 @@ def test_every_route_answers_each_person_as_their_role_store_and_department_allo
 def test_signed_out_people_are_sent_to_sign_in(client, world):
     response = client.get("/mine")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_unrelated_department_sees_the_deal_but_none_of_what_others_owe_in_it(
+    client, auth, world
+):
+    auth.login("insurance.clerk@sh01.test")
+    html = client.get("/deals?ref=D-1001").get_data(as_text=True)
+    assert f'href="/events/{world["event"]}"' in html  # the deal itself
+    assert f'href="/deliverables/{world["sales7"]}"' not in html
+    assert f'href="/deliverables/{world["sales2"]}"' not in html
+    event = client.get(f"/events/{world['event']}").get_data(as_text=True)
+    assert f'href="/deliverables/{world["sales7"]}"' not in event
+    auth.logout()
+    auth.login("finance.clerk@sh01.test")  # the receiving department sees all of it
+    html = client.get("/deals?ref=D-1001").get_data(as_text=True)
+    assert f'href="/deliverables/{world["sales7"]}"' in html

@@ -3,7 +3,7 @@
 Views ask the `may_*` questions (and answer 403), the service and the CLI call the `require_*`
 checks, which raise NotAllowed with a message a script can print."""
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
@@ -18,8 +18,25 @@ def may_see_store(person: Person, store_id: int) -> bool:
 
 
 def may_see_deliverable(person: Person, deliverable: Deliverable) -> bool:
-    """Anyone of the store may look (a deal file spans departments); acting is narrower."""
-    return may_see_store(person, deliverable.store_id)
+    """A deliverable, its history and its evidence (a customer's bank papers, a card slip) are
+    seen by its providing and receiving departments in its store (their heads included) and by
+    leads and administrators; not by every person of the store."""
+    if person.sees_all_stores:
+        return True
+    return person.store_id == deliverable.store_id and person.department_id in (
+        deliverable.provider_id,
+        deliverable.receiver_id,
+    )
+
+
+def visible_deliverables(person: Person):
+    """`may_see_deliverable` as a WHERE clause, for lists (the deal file, an event's page)."""
+    if person.sees_all_stores:
+        return true()
+    return (Deliverable.store_id == person.store_id) & or_(
+        Deliverable.provider_id == person.department_id,
+        Deliverable.receiver_id == person.department_id,
+    )
 
 
 def may_see_event(person: Person, event: BusinessEvent) -> bool:

@@ -790,25 +790,30 @@ def deliverables_to_submit(session: Session, person: Person, ids: list[int]) -> 
     return list(rows)
 
 
-def event_deliverables(session: Session, event: BusinessEvent) -> list[Deliverable]:
-    """The deliverables an event created, by due time."""
+def event_deliverables(
+    session: Session, event: BusinessEvent, person: Person
+) -> list[Deliverable]:
+    """The deliverables an event created that this person may see, by due time."""
     return list(
         session.scalars(
-            select(Deliverable).where(Deliverable.event_id == event.id).order_by(Deliverable.due_at)
+            select(Deliverable)
+            .where(Deliverable.event_id == event.id, permissions.visible_deliverables(person))
+            .order_by(Deliverable.due_at, Deliverable.id)
         )
     )
 
 
 def deal_file(
-    session: Session, store_id: int, reference: str
+    session: Session, person: Person, reference: str
 ) -> tuple[list[BusinessEvent], list[Deliverable]]:
-    """The events and deliverables of one deal reference in a store (any case)."""
+    """The events of one deal reference in the person's store (any case), and what is owed
+    under it that this person may see."""
     if not reference:
         return [], []
     events = session.scalars(
         select(BusinessEvent)
         .where(
-            BusinessEvent.store_id == store_id,
+            BusinessEvent.store_id == person.store_id,
             func.lower(BusinessEvent.reference) == reference.lower(),
         )
         .order_by(BusinessEvent.occurred_at)
@@ -816,8 +821,9 @@ def deal_file(
     rows = session.scalars(
         select(Deliverable)
         .where(
-            Deliverable.store_id == store_id,
+            Deliverable.store_id == person.store_id,
             func.lower(Deliverable.reference) == reference.lower(),
+            permissions.visible_deliverables(person),
         )
         .order_by(Deliverable.due_at, Deliverable.id)
     ).all()

@@ -139,7 +139,7 @@ def event(event_id: int):
     return render_template(
         "ledger/event.html",
         event=found,
-        rows=ledger.event_deliverables(db.session, found),
+        rows=ledger.event_deliverables(db.session, found, current_user),
         history=events.event_history(db.session, found),
         may_amend=not found.cancelled and events.may_amend(db.session, current_user, found),
         now=clock.now(),
@@ -181,7 +181,7 @@ def cancel_event(event_id: int):
         if done is not None:
             flash(_cancelled(done))
             return redirect(url_for("ledger.event", event_id=found.id))
-    rows = ledger.event_deliverables(db.session, found)
+    rows = ledger.event_deliverables(db.session, found, current_user)
     page = render_template(
         "ledger/cancel_event.html", form=form, event=found, rows=rows, now=clock.now()
     )
@@ -198,7 +198,7 @@ def deal_file():
     reference, the customer, the VIN or the amount (`q`; none: the most recent)."""
     ref = (request.args.get("ref") or "").strip()[:100]
     q = (request.args.get("q") or "").strip()[:100]
-    events, rows = ledger.deal_file(db.session, current_user.store_id, ref)
+    events, rows = ledger.deal_file(db.session, current_user, ref)
     deals, total = ([], 0) if ref else ledger.find_deals(db.session, current_user.store_id, q)
     return render_template(
         "ledger/deal_file.html",
