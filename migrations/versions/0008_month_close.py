@@ -6,7 +6,8 @@ Revises: 0007
 `month_close` holds every close of a store's month (reopening fills `reopened_*`; closing again
 adds a row); a partial unique index keeps one current close per store and month.
 `closed_score` is the scorecard at the close, per store, provider and commitment;
-`closed_open_item` lists the deliverables still undecided at the close (tracker.closing).
+`closed_open_item` lists the deliverables still undecided at the close (tracker.closing);
+`ix_deliverable_store_month` finds a store's first month (`open_months`).
 """
 
 import sqlalchemy as sa
@@ -105,8 +106,13 @@ def upgrade():
             batch_op.f("ix_closed_open_item_deliverable_id"), ["deliverable_id"], unique=False
         )
 
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.create_index("ix_deliverable_store_month", ["store_id", "due_month"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliverable_store_month")
     with op.batch_alter_table("closed_open_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_closed_open_item_deliverable_id"))
     op.drop_table("closed_open_item")

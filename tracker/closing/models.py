@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.ledger.models import Deliverable
 from tracker.org.models import Person, Store
 from tracker.types import UTCDateTime
 
@@ -91,3 +92,7 @@ class ClosedOpenItem(db.Model):
     deliverable_id: Mapped[int] = mapped_column(
         ForeignKey("deliverable.id"), primary_key=True, index=True
     )
+
+
+# The month of a store's first deliverable, found by an index lookup (`service.open_months`).
+Index("ix_deliverable_store_month", Deliverable.store_id, Deliverable.due_month)
