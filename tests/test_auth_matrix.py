@@ -21,6 +21,7 @@ SCORECARD_READERS = {
     "finance.admin@sh01.test",
 }
 EVERYONE = set(PEOPLE) - {None}
+CLOSERS = {"finance.lead@sh01.test", "finance.admin@sh01.test"}
 
 # (method, path, who is let in, the status they get); every other signed-in person gets 403,
 # and a signed-out visitor is sent to sign in (GET) or refused for want of a CSRF token (POST).
@@ -34,6 +35,9 @@ ROUTES = [
     ("GET", f"/scorecards/deliverables?month={MONTH}&measure=due", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.csv?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.xlsx?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", f"/closing?month={MONTH}", CLOSERS, 200),
+    ("POST", "/closing/close", CLOSERS, 400),  # no store or month given
+    ("POST", "/closing/reopen", ADMIN, 400),  # the page again, asking for a reason
     ("GET", "/admin", ADMIN, 200),
     ("GET", "/admin/stores", ADMIN, 200),
     ("GET", "/admin/stores/new", ADMIN, 200),
