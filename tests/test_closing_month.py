@@ -332,3 +332,24 @@ def test_a_closed_months_scorecard_page_runs_a_constant_number_of_queries(
     with counted_queries() as more:
         client.get(path)
     assert len(more) == len(closed_page)
+
+
+def test_no_english_is_left_on_the_close_pages_in_chinese(
+    client, auth, session, people, october, month, now
+):
+    from tests.test_admin_pages import english_messages, visible_text
+
+    people["finance.admin"].language = "zh"
+    session.commit()
+    auth.login(ADMIN)
+    english = english_messages("closing", "scorecards")
+    readiness = visible_text(client.get(f"/closing?month={month}").get_data(as_text=True))
+    assert "月度结账" in readiness and "阻碍结账的事项" in readiness
+    assert sorted(m for m in english if m in readiness) == []
+    closing.close_month(session, by=people["finance.lead"], stores=[get_store(session, "SH01")],
+                        month=month, now=now, with_open=True)  # fmt: skip
+    session.commit()
+    for path in (f"/closing?month={month}", f"/scorecards?month={month}&store=SH01"):
+        text = visible_text(client.get(path).get_data(as_text=True))
+        assert "已结账" in text, path
+        assert sorted(m for m in english if m in text) == [], path

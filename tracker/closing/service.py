@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, literal, null, select, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.closing import permissions
@@ -173,8 +174,13 @@ def close_month(
         )
         for s in todo
     }
-    session.add_all(closes.values())
-    session.flush()
+    try:
+        # Two leads closing at the same moment: the partial unique index lets one through.
+        with session.begin_nested():
+            session.add_all(closes.values())
+            session.flush()
+    except IntegrityError:
+        raise Conflict(N_("someone closed this month a moment ago")) from None
     if figures:
         session.execute(
             insert(ClosedScore),

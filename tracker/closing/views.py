@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker import clock
 from tracker.closing import display, permissions, service
 from tracker.closing.forms import CloseForm, ReadinessForm, ReopenForm
-from tracker.errors import BadInput, NotAllowed, NotFound
+from tracker.errors import BadInput, Conflict, NotAllowed, NotFound
 from tracker.extensions import db
 
 bp = Blueprint("closing", __name__, url_prefix="/closing")
@@ -62,7 +62,7 @@ def close():
         stores = service.stores_to_close(db.session, form.store.data, form.every_store.data)
         service.close_month(db.session, by=current_user, stores=stores, month=form.month.data,
                             now=clock.now(), with_open=form.with_open.data)  # fmt: skip
-    except BadInput as exc:
+    except (BadInput, Conflict) as exc:
         db.session.rollback()
         form.with_open.errors.append(exc.localized())
         return _page(form.store.data, form.month.data, close=form, status=400)
@@ -85,7 +85,7 @@ def reopen():
         store = service.stores_to_close(db.session, form.store.data, False)[0]
         service.reopen_month(db.session, by=current_user, store=store, month=form.month.data,
                              reason=form.reason.data, now=clock.now())  # fmt: skip
-    except BadInput as exc:
+    except (BadInput, Conflict) as exc:
         db.session.rollback()
         form.reason.errors.append(exc.localized())
         return _page(form.store.data, form.month.data, reopen=form, status=400)
