@@ -25,6 +25,7 @@ LEADS = {"finance.lead@sh01.test", "finance.admin@sh01.test"}
 RECEIVING = {"finance.clerk@sh01.test", "finance.head@sh01.test", "finance.clerk@bj01.test"}
 COCKPIT = LEADS | RECEIVING | {"sales.head@sh01.test", "hr.head@sh01.test"}
 PROVIDING_HEADS = {"sales.head@sh01.test", "hr.head@sh01.test"}
+CLOSERS = {"finance.lead@sh01.test", "finance.admin@sh01.test"}
 
 # (method, path, who is let in, the status they get); every other signed-in person gets 403,
 # and a signed-out visitor is sent to sign in (GET) or refused for want of a CSRF token (POST).
@@ -51,6 +52,9 @@ ROUTES = [
     ("GET", f"/scorecards/deliverables?month={MONTH}&measure=due", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.csv?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.xlsx?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", f"/closing?month={MONTH}", CLOSERS, 200),
+    ("POST", "/closing/close", CLOSERS, 400),  # no store or month given
+    ("POST", "/closing/reopen", ADMIN, 400),  # the page again, asking for a reason
     ("GET", "/admin", ADMIN, 200),
     ("GET", "/admin/stores", ADMIN, 200),
     ("GET", "/admin/stores/new", ADMIN, 200),

@@ -178,6 +178,9 @@ ROUTES = [
     (ADMIN, "GET", "/admin/commitments/sales-7", None, ["store"]),
     (ADMIN, "POST", "/admin/commitments/sales-7", "/admin/stores/new", COMMITMENT_FIELDS),
     (ADMIN, "POST", "/admin/test-email", "/admin/stores/new", ["to"]),
+    (LEAD, "GET", "/closing", None, ["month", "store"]),
+    (LEAD, "POST", "/closing/close", "/closing", ["store", "month", "every_store", "with_open"]),
+    (ADMIN, "POST", "/closing/reopen", "/closing", ["store", "month", "reason"]),
 ]
 
 

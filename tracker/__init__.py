@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.calendar import cli as calendar_cli
     from tracker.catalog import cli as catalog_cli
     from tracker.cli import tracker_cli
+    from tracker.closing import cli as closing_cli
+    from tracker.closing.views import bp as closing_bp
     from tracker.cockpit.views import bp as cockpit_bp
     from tracker.home import bp as home_bp
     from tracker.inbox.views import bp as inbox_bp
@@ -80,7 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     errorhandlers.init_app(app)
     guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
-    for area in (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli):
+    areas = (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli)
+    for area in (*areas, closing_cli):
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
@@ -90,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(cockpit_bp)
     app.register_blueprint(scorecards_bp)
+    app.register_blueprint(closing_bp)
     app.register_blueprint(admin_bp)
     return app
 

@@ -3,6 +3,7 @@
 from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
+from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
 from tracker.ledger.models import (
     AuditEntry,
     BusinessEvent,
@@ -19,11 +20,14 @@ __all__ = [
     "AuditEntry",
     "BusinessEvent",
     "CalendarOverride",
+    "ClosedOpenItem",
+    "ClosedScore",
     "Commitment",
     "CommitmentVersion",
     "Deliverable",
     "Department",
     "EventType",
+    "MonthClose",
     "OutboxItem",
     "OutboxMessage",
     "Person",

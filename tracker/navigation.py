@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.admin.permissions import can_administer
+from tracker.closing.display import MENU_LABEL as CLOSE_LABEL
+from tracker.closing.permissions import can_close
 from tracker.cockpit.permissions import has_cockpit
 from tracker.extensions import db
 from tracker.ledger.permissions import has_inbox
@@ -19,6 +21,7 @@ MENU = [
     ("ledger.deal_file", _l("Deal file"), lambda p: True),
     ("inbox.index", _l("Receiving inbox"), lambda p: has_inbox(db.session, p)),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
+    ("closing.index", CLOSE_LABEL, can_close),
     ("admin.index", _l("Admin"), can_administer),
 ]
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from tracker.closing import service as closing
 from tracker.cockpit import permissions
 from tracker.errors import N_, NotAllowed, NotFound
 from tracker.inbox.service import Filters, Where, selected
@@ -135,11 +136,21 @@ def _line(provider: Department | None, counts: list[int], measures) -> Line:
     )
 
 
-def open_months(session: Session, store_ids: list[int] | None, now: datetime) -> list:
-    """THE SLOT FOR MONTH CLOSE: the months not closed yet in these stores (None: every store).
-    Empty until the lead wires it to `tracker.closing.service.open_months(session, store_ids,
-    now)`; the page's `open_months` block shows whatever it returns."""
-    return []
+@dataclass(frozen=True)
+class OpenMonth:
+    """A past month some of the stores in view have not closed yet."""
+
+    month: str
+    stores: list[str]  # their codes
+
+
+def open_months(session: Session, stores: list[Store], now: datetime) -> list[OpenMonth]:
+    """The past months not closed yet in these stores, oldest first (tracker.closing)."""
+    codes = {s.id: s.code for s in stores}
+    by_month: dict[str, list[str]] = {}
+    for store_id, month in closing.open_months(session, list(codes), now):
+        by_month.setdefault(month, []).append(codes[store_id])
+    return [OpenMonth(month, sorted(by_month[month])) for month in sorted(by_month)]
 
 
 def cockpit(session: Session, person: Person, *, store_code: str | None, now: datetime) -> Cockpit:
@@ -152,9 +163,9 @@ def cockpit(session: Session, person: Person, *, store_code: str | None, now: da
         side_figures(session, key, where_of(person, key, store, stores), now, departments)
         for key in permissions.sides(session, person)
     ]
-    ids = None if store is None and person.sees_all_stores else [(store or person.store).id]
+    in_view = stores if store is None and person.sees_all_stores else [store or person.store]
     visible = stores if person.sees_all_stores else [person.store]
-    return Cockpit(person, store, visible, sides, open_months(session, ids, now))
+    return Cockpit(person, store, visible, sides, open_months(session, in_view, now))
 
 
 def list_scope(

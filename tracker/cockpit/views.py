@@ -5,6 +5,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock
+from tracker.closing.permissions import can_close
 from tracker.cockpit import service
 from tracker.cockpit.permissions import has_cockpit
 from tracker.errors import TrackerError
@@ -28,7 +29,13 @@ def index():
         )
     except TrackerError as exc:
         abort(exc.status)
-    return render_template("cockpit/index.html", page=page, bands=service.BANDS, link=_linker(page))
+    return render_template(
+        "cockpit/index.html",
+        page=page,
+        bands=service.BANDS,
+        link=_linker(page),
+        may_close=can_close(current_user),
+    )
 
 
 @bp.get("/items")

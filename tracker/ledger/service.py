@@ -790,9 +790,7 @@ def deliverables_to_submit(session: Session, person: Person, ids: list[int]) -> 
     return list(rows)
 
 
-def event_deliverables(
-    session: Session, event: BusinessEvent, person: Person
-) -> list[Deliverable]:
+def event_deliverables(session: Session, event: BusinessEvent, person: Person) -> list[Deliverable]:
     """The deliverables an event created that this person may see, by due time."""
     return list(
         session.scalars(

@@ -33,7 +33,10 @@ def register(group) -> None:
     @click.option("--store", "store_code", default=None)
     @click.option("--level", default="commitment", type=click.Choice(["commitment", "department"]))
     def scorecard_cmd(month, store_code, level):
-        """The providing departments' scorecard for a month."""
+        """The providing departments' scorecard for a month. A month a store has closed shows
+        the figures kept at its close, each row with when it closed (`closed_at`) and the
+        decisions made since (`adjustments`: on time, late, waived and which deliverables;
+        null for a month still open)."""
         now = clock.now()
         scope = service.scope(
             db.session, None, month=month, store=store_code, provider=None, now=now
@@ -44,5 +47,17 @@ def register(group) -> None:
                 db.session, month=month, now=now, store=scope.store, level=level
             )
         ]
+        items = service.adjustments(db.session, month=month, store=scope.store)
+        counts = service.adjusted(
+            items, ("store", "provider", "commitment" if level == "commitment" else "")
+        )
+        for row in rows:
+            closed = scope.closes.get(row["store"])
+            row["closed_at"] = closed[0].isoformat() if closed else None
+            empty = {**dict.fromkeys(service.ADJUSTED, 0), "deliverables": []}
+            key = (row["store"], row["provider"], row["commitment"] or "")
+            row["adjustments"] = counts.get(key, empty) if closed else None
         columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
+        if scope.closes:
+            columns.append("closed_at")
         return rows, table(rows, columns)

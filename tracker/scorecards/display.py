@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
 from tracker.ledger.display import STATUS_LABELS
 
-__all__ = ["BUCKET_LABELS", "COLUMNS", "MEASURE_LABELS", "REASON_LABELS", "STATUS_LABELS"]
+__all__ = [
+    "ADJUSTMENT_HEADERS",
+    "ADJUSTMENT_LABELS",
+    "BUCKET_LABELS",
+    "CLOSED_COLUMNS",
+    "COLUMNS",
+    "MEASURE_LABELS",
+    "REASON_LABELS",
+    "STATUS_LABELS",
+]
 
 MEASURE_LABELS = {
     "due": _l("Due that month"),
@@ -44,6 +53,29 @@ SHEET_TITLES = {
     "scorecard": _l("Scorecard"),
     "reasons": _l("Return reasons"),
     "at_risk": _l("At risk"),
+    "adjustments": _l("After the close"),
 }
 REASON_HEADERS = [_l("Store"), _l("Department"), _l("Reason"), _l("Returned")]
 RISK_HEADERS = [_l("Days overdue"), _l("Items"), _l("Amount")]
+
+# A closed month: beside each row, when its store closed it and what was decided since.
+CLOSED_COLUMNS = [
+    ("closed_at", _l("Closed at")),
+    ("adjust_on_time", _l("After the close: on time")),
+    ("adjust_late", _l("After the close: late")),
+    ("adjust_waived", _l("After the close: waived")),
+]
+ADJUSTMENT_LABELS = {
+    "on_time": _l("Accepted, on time"),
+    "late": _l("Accepted, late"),
+    "waived": _l("Waived"),
+}
+ADJUSTMENT_HEADERS = [
+    _l("Store"),
+    _l("Department"),
+    _l("Commitment"),
+    _l("Deliverable"),
+    _l("Reference"),
+    _l("Decision"),
+    _l("Decided at"),
+]

@@ -7,7 +7,8 @@ from tracker.org.models import Department, Person, Store
 
 
 def can_see_scorecards(person: Person) -> bool:
-    """Heads see their department's; leads and administrators see all; clerks do not."""
+    """Heads see their department's and its providers'; leads and administrators see all;
+    clerks do not."""
     return person.role in ("head", "lead", "admin")
 
 
@@ -34,22 +35,29 @@ def allowed_scope(
     provider: str | None,
     stores: list[Store],
     departments: dict[str, Department],
-) -> tuple[Store | None, Department | None]:
-    """The store (None: all) and department (None: all) a person may see when asking for these
-    codes. Heads see their own department in their own store, whatever else they ask for
-    (NotAllowed); an unknown store is NotFound, an unknown department means all of them."""
+    owing: set[str] = frozenset(),
+) -> tuple[Store | None, Department | None, Department | None]:
+    """The store (None: all), department (None: all) and party (None: any) a person may see
+    when asking for these codes. A head sees, in their own store, their own department as
+    provider and the providers of what is owed to their department (`owing`: their codes), as
+    far as it is owed to it: the party is the head's department, and a row counts only
+    deliverables it provides or receives. Asking for another store or provider is NotAllowed;
+    for leads and administrators an unknown store is NotFound and an unknown department means
+    all of them."""
     require_scorecards(person)
     if not sees_all_stores(person):
-        if store not in (None, "", person.store.code) or provider not in (
-            None,
-            "",
-            person.department.code,
-        ):
-            raise NotAllowed(N_("heads see the scorecard of their own department and store"))
-        return person.store, person.department
+        own = person.department.code
+        if store not in (None, "", person.store.code) or provider not in (None, "", own, *owing):
+            raise NotAllowed(
+                N_(
+                    "heads see, in their own store, their department's scorecard and those of "
+                    "the departments that owe it something"
+                )
+            )
+        return person.store, departments.get(provider or ""), person.department
     chosen = None
     if store:
         chosen = next((s for s in stores if s.code == store), None)
         if chosen is None:
             raise NotFound(N_("no store with code %(code)r"), code=store)
-    return chosen, departments.get(provider or "")
+    return chosen, departments.get(provider or ""), None

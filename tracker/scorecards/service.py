@@ -18,6 +18,10 @@ Accepted and waived deliverables never change again: they are counted once, when
 there, into the monthly roll-up (`ScoreMonth`, `record_final`); a scorecard adds the roll-up's
 rows to a count of the deliverables not decided yet, which are few. So reading a month, or six,
 costs the same over a year of history as over a week (docs/scorecards.md).
+
+A month a store has closed (`tracker.closing`) is read from the figures kept at its close
+(`ClosedScore`) instead of the roll-up and the live deliverables, in the same query; decisions
+made since on the items undecided then are its post-close adjustments (`adjustments`).
 """
 
 import math
@@ -26,13 +30,26 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus, urlencode
 
-from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import code_order, get_commitment
+from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
 from tracker.errors import N_, BadInput
 from tracker.ledger.models import (
     FINAL_STATUSES,
@@ -40,6 +57,7 @@ from tracker.ledger.models import (
     RETURN_REASONS,
     Deliverable,
     Submission,
+    Waiver,
     is_live,
 )
 from tracker.org.models import Department, Person, Store
@@ -183,9 +201,23 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _scope(query, columns, *, store: Store | None, provider: Department | None, stores=None):
-    """Narrow a query on the deliverables or on the roll-up (`columns`) to a store (or to some
-    stores) and a department."""
+def _scope(
+    query,
+    columns,
+    *,
+    store: Store | None,
+    provider: Department | None,
+    stores=None,
+    party: Department | None = None,
+):
+    """Narrow a query on the deliverables, the roll-up or the closed figures (`columns`) to a
+    store (or to some stores), a providing department, and the commitments a department
+    (`party`) provides or receives."""
+    if party is not None:
+        received = select(Commitment.id).where(Commitment.receiver_id == party.id)
+        query = query.where(
+            or_(columns.provider_id == party.id, columns.commitment_id.in_(received))
+        )
     if store is not None:
         query = query.where(columns.store_id == store.id)
     if stores is not None:
@@ -273,12 +305,42 @@ def rebuild_rollup(session: Session) -> int:
 # --- reading: the roll-up plus the live deliverables ---
 
 
-def _combined(keys: list[str], months: list[str], now: datetime, store, provider, stores=None):
+def _current_closes(months: list[str]):
+    """(store, month) of the months among `months` that a store has closed and not reopened."""
+    c = MonthClose
+    return select(c.store_id, c.month).where(c.reopened_at.is_(None), c.month.in_(months))
+
+
+def _not_closed(columns, months: list[str]):
+    """The rows (of the roll-up or the deliverables) of a store's month that is not closed."""
+    return tuple_(columns.store_id, columns.due_month).not_in(_current_closes(months))
+
+
+def _closed_part(keys: list[str], numbers, months: list[str], **scope):
+    """`numbers` per `keys` from the figures kept at the current closes of these months."""
+    cs, c = ClosedScore, MonthClose
+    return _scope(
+        select(
+            *(getattr(cs, k) for k in keys), *(func.sum(getattr(cs, n)).label(n) for n in numbers)
+        )
+        .join(c, and_(c.id == cs.close_id, c.reopened_at.is_(None)))
+        .where(cs.due_month.in_(months))
+        .group_by(*(getattr(cs, k) for k in keys)),
+        cs,
+        **scope,
+    )
+
+
+def _combined(
+    keys: list[str], months: list[str], now: datetime, store, provider, stores=None, party=None
+):
     """Every number of NUMBERS per `keys`, for the months: the decided deliverables from the
     roll-up, the others (open, returned, submitted: few) from the deliverable table, each part
-    summed per key before the two are added up. One query."""
+    summed per key before the two are added up; a closed month of a store from the figures
+    kept at its close instead. One query."""
     s, d = ScoreMonth, Deliverable
     zero = literal(0)
+    scope = {"store": store, "provider": provider, "stores": stores, "party": party}
     decided = _scope(
         select(
             *(getattr(s, k) for k in keys),
@@ -293,12 +355,10 @@ def _combined(keys: list[str], months: list[str], now: datetime, store, provider
             func.sum(s.first_pass).label("first_pass"),
             func.sum(s.late_seconds).label("late_seconds"),
         )
-        .where(s.due_month.in_(months))
+        .where(s.due_month.in_(months), _not_closed(s, months))
         .group_by(*(getattr(s, k) for k in keys)),
         s,
-        store=store,
-        provider=provider,
-        stores=stores,
+        **scope,
     )
     live = _scope(
         select(
@@ -314,14 +374,13 @@ def _combined(keys: list[str], months: list[str], now: datetime, store, provider
             zero.label("first_pass"),
             zero.label("late_seconds"),
         )
-        .where(is_live(), d.due_month.in_(months))
+        .where(is_live(), d.due_month.in_(months), _not_closed(d, months))
         .group_by(*(getattr(d, k) for k in keys)),
         d,
-        store=store,
-        provider=provider,
-        stores=stores,
+        **scope,
     )
-    return _named(union_all(decided, live).subquery(), keys, NUMBERS)
+    closed = _closed_part(keys, NUMBERS, months, **scope)
+    return _named(union_all(decided, live, closed).subquery(), keys, NUMBERS)
 
 
 # The code shown for each key of a scorecard row, joined in so that no second query is needed.
@@ -382,16 +441,18 @@ def scorecard(
     provider: Department | None = None,
     by_store: bool = True,
     stores: list[Store] | None = None,
+    party: Department | None = None,
 ) -> list[ScoreRow]:
     """The scorecard of every providing department for one month, by commitment or department,
     per store (or, with `by_store=False`, added up over the stores in scope: `store` of each
-    row is then empty). `stores` narrows it to some stores (a page of them). One query."""
+    row is then empty). `stores` narrows it to some stores (a page of them), `party` to what
+    one department provides or receives. One query."""
     _month(month)
     if level not in LEVELS:
         raise BadInput(N_("level must be one of %(levels)s"), levels=", ".join(sorted(LEVELS)))
     keys = (["store_id"] if by_store else []) + ["provider_id"]
     keys += ["commitment_id"] if level == "commitment" else []
-    rows = session.execute(_combined(keys, [month], now, store, provider, stores)).all()
+    rows = session.execute(_combined(keys, [month], now, store, provider, stores, party)).all()
     result = [
         _row(
             month,
@@ -414,12 +475,13 @@ def trend(
     store: Store | None = None,
     provider: Department | None = None,
     months: int = TREND_MONTHS,
+    party: Department | None = None,
 ) -> list[ScoreRow]:
     """Each department's scorecard for the `months` months ending with `month`, across the
     chosen store (or all stores: then `store` of each row is empty). One query."""
     wanted = previous_months(month, months)
     rows = session.execute(
-        _combined(["due_month", "provider_id"], wanted, now, store, provider)
+        _combined(["due_month", "provider_id"], wanted, now, store, provider, party=party)
     ).all()
     result = [
         _row(row.due_month, store.code if store else "", row.provider_id_code, None, row)
@@ -436,6 +498,7 @@ def return_reasons(
     store: Store | None = None,
     provider: Department | None = None,
     by_store: bool = True,
+    party: Department | None = None,
 ) -> list[ReasonCount]:
     """Deliverables due in `month` returned at least once, counted by reason, per store and
     provider (or per provider over the stores in scope, with `by_store=False`: `store` is then
@@ -444,13 +507,13 @@ def return_reasons(
     s, d = ScoreMonth, Deliverable
     keys = (["store_id"] if by_store else []) + ["provider_id"]
     columns = list(REASON_COLUMNS.values())
+    scope = {"store": store, "provider": provider, "party": party}
     decided = _scope(
         select(*(getattr(s, k) for k in keys), *(func.sum(getattr(s, c)).label(c) for c in columns))
-        .where(s.due_month == month)
+        .where(s.due_month == month, _not_closed(s, [month]))
         .group_by(*(getattr(s, k) for k in keys)),
         s,
-        store=store,
-        provider=provider,
+        **scope,
     )
     live = _scope(
         select(
@@ -460,13 +523,13 @@ def return_reasons(
                 for reason, column in REASON_COLUMNS.items()
             ),
         )
-        .where(is_live(), d.due_month == month, d.return_count > 0)
+        .where(is_live(), d.due_month == month, d.return_count > 0, _not_closed(d, [month]))
         .group_by(*(getattr(d, k) for k in keys)),
         d,
-        store=store,
-        provider=provider,
+        **scope,
     )
-    rows = session.execute(_named(union_all(decided, live).subquery(), keys, columns)).all()
+    closed = _closed_part(keys, columns, [month], **scope)
+    rows = session.execute(_named(union_all(decided, live, closed).subquery(), keys, columns)).all()
     result = [
         ReasonCount(
             row.store_id_code if by_store else None,
@@ -490,6 +553,7 @@ def amounts_at_risk(
     now: datetime,
     store: Store | None = None,
     provider: Department | None = None,
+    party: Department | None = None,
 ) -> list[RiskBucket]:
     """Open overdue deliverables due in `month`, by days overdue at `now`: count and amount.
     One query, over what is still owed only."""
@@ -505,6 +569,7 @@ def amounts_at_risk(
         d,
         store=store,
         provider=provider,
+        party=party,
     )
     values = session.execute(query).one()
     return [
@@ -527,6 +592,7 @@ def deliverables_behind(
     reason: str | None = None,
     bucket: str | None = None,
     limit: int = 1000,
+    party: Department | None = None,
 ) -> list[Deliverable]:
     """The deliverables one number of a scorecard counts, by due time."""
     if measure not in MEASURES:
@@ -538,11 +604,131 @@ def deliverables_behind(
     d = Deliverable
     query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
     query = query.where(d.due_month == _month(month)) if month else query
-    query = _scope(query, d, store=store, provider=provider)
+    query = _scope(query, d, store=store, provider=provider, party=party)
     if commitment is not None:
         query = query.where(d.commitment_id == commitment.id)
     query = query.order_by(d.due_at, d.id).limit(limit)
     return list(session.scalars(query).unique())
+
+
+# --- closed months: the figures kept at the close, and what was decided since ---
+
+KEPT_KEYS = ["store_id", "provider_id", "commitment_id"]
+KEPT_NUMBERS = (*NUMBERS, *REASON_COLUMNS.values())
+# What a post-close adjustment adds to a row, beside the closed figures.
+ADJUSTED = ("on_time", "late", "waived")
+
+
+def figures_to_keep(session: Session, *, month: str, now: datetime, stores: list[Store]) -> list:
+    """The scorecard of `month` in these stores at `now`, per store, provider and commitment,
+    with the returns by reason: what a close keeps (`tracker.closing`). One query."""
+    _month(month)
+    s, d = ScoreMonth, Deliverable
+    zero = literal(0)
+    ids = [store.id for store in stores]
+    decided = {n: getattr(s, n, zero) for n in KEPT_NUMBERS}
+    live = {
+        **{n: zero for n in NUMBERS},
+        "due": func.count(),
+        **{n: _count_if(_measure(n, now)) for n in ("open_overdue", "open", "submitted")},
+        **{
+            column: _count_if(_measure("returned", None, reason=reason))
+            for reason, column in REASON_COLUMNS.items()
+        },
+    }
+    parts = [
+        select(
+            *(getattr(s, k) for k in KEPT_KEYS), *(decided[n].label(n) for n in KEPT_NUMBERS)
+        ).where(s.due_month == month, s.store_id.in_(ids)),
+        select(*(getattr(d, k) for k in KEPT_KEYS), *(live[n].label(n) for n in KEPT_NUMBERS))
+        .where(is_live(), d.due_month == month, d.store_id.in_(ids))
+        .group_by(*(getattr(d, k) for k in KEPT_KEYS)),
+    ]
+    both = union_all(*parts).subquery()
+    query = select(
+        *(both.c[k] for k in KEPT_KEYS), *(func.sum(both.c[n]).label(n) for n in KEPT_NUMBERS)
+    ).group_by(*(both.c[k] for k in KEPT_KEYS))
+    return session.execute(query).all()
+
+
+@dataclass
+class Adjustment:
+    """A deliverable undecided when its month was closed and decided since: a post-close
+    adjustment, shown beside the closed figures and never added to them."""
+
+    deliverable_id: int
+    store: str
+    provider: str
+    commitment: str
+    reference: str | None
+    status: str
+    decided_at: datetime
+    on_time: bool | None
+
+    @property
+    def outcome(self) -> str:
+        """What it adds: on_time, late or waived (ADJUSTED)."""
+        if self.status == "waived":
+            return "waived"
+        return "on_time" if self.on_time else "late"
+
+    def as_dict(self) -> dict:
+        """Plain data for JSON."""
+        return asdict(self) | {"decided_at": self.decided_at.isoformat()}
+
+
+def adjustments(
+    session: Session,
+    *,
+    month: str,
+    store: Store | None = None,
+    provider: Department | None = None,
+    party: Department | None = None,
+) -> list[Adjustment]:
+    """The post-close adjustments of `month` in the stores that closed it (and have not
+    reopened it): the deliverables undecided at the close, accepted or waived since. One
+    query."""
+    _month(month)
+    d, c, item = Deliverable, MonthClose, ClosedOpenItem
+    query = (
+        select(
+            d.id,
+            Store.code,
+            Department.code,
+            Commitment.code,
+            d.reference,
+            d.status,
+            func.coalesce(d.accepted_at, Waiver.waived_at),
+            d.final_submitted_at <= d.due_at,
+        )
+        .select_from(item)
+        .join(c, and_(c.id == item.close_id, c.reopened_at.is_(None)))
+        .join(d, d.id == item.deliverable_id)
+        .join(Store, Store.id == d.store_id)
+        .join(Department, Department.id == d.provider_id)
+        .join(Commitment, Commitment.id == d.commitment_id)
+        .outerjoin(Waiver, Waiver.deliverable_id == d.id)
+        .where(c.month == month, d.status.in_(FINAL_STATUSES))
+        .order_by(Store.code, Department.code, d.id)
+    )
+    query = _scope(query, d, store=store, provider=provider, party=party)
+    return [
+        Adjustment(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                   None if row[5] == "waived" else bool(row[7]))
+        for row in session.execute(query)
+    ]  # fmt: skip
+
+
+def adjusted(items: list[Adjustment], keys: tuple[str, ...]) -> dict[tuple, dict]:
+    """The adjustments counted per `keys` (attributes of an Adjustment; "" for a missing one):
+    how many on time, late and waived, and which deliverables."""
+    counts: dict[tuple, dict] = {}
+    for item in items:
+        key = tuple(getattr(item, k) if k else "" for k in keys)
+        entry = counts.setdefault(key, {**dict.fromkeys(ADJUSTED, 0), "deliverables": []})
+        entry[item.outcome] += 1
+        entry["deliverables"].append(item.deliverable_id)
+    return counts
 
 
 # --- the pages and exports: what one person asked for, assembled ---
@@ -562,6 +748,10 @@ class Scope:
     departments: dict[str, Department]
     stores: list[Store]
     deliverables_url: str = ""
+    # A head's department: only what it provides or receives is counted (None: everything).
+    party: Department | None = None
+    # The stores in scope that have closed the month: code -> (closed at, closed by).
+    closes: dict[str, tuple[datetime, str | None]] = field(default_factory=dict)
     _starts: dict = field(default_factory=dict)
 
     def args(self, **more: str | None) -> dict:
@@ -601,17 +791,43 @@ def scope(
 ) -> Scope:
     """The month (by default the current one in the person's store), store and department
     asked for, checked against who asks (`scorecards.permissions`; None: the operator at the
-    command line, who names the month). Two queries."""
+    command line, who names the month), and which stores have closed that month. Two
+    queries: the stores with their closes, the departments (for a head, with whether each
+    owes the head's department something)."""
     permissions.require_scorecards(person)
-    stores = list(session.scalars(select(Store).order_by(Store.code)))
-    departments = {d.code: d for d in session.scalars(select(Department))}
-    chosen, department = permissions.allowed_scope(
-        person, store=store, provider=provider, stores=stores, departments=departments
-    )
     if month is None:
         month = now.astimezone(person.store.zone).strftime("%Y-%m")
+    c = MonthClose
+    found = session.execute(
+        select(Store, c.closed_at, Person.name)
+        .outerjoin(c, and_(c.store_id == Store.id, c.month == month, c.reopened_at.is_(None)))
+        .outerjoin(Person, Person.id == c.closed_by_id)
+        .order_by(Store.code)
+    ).all()
+    stores = [row[0] for row in found]
+    owing = literal(False)
+    if not permissions.sees_all_stores(person):
+        owing = exists().where(
+            Commitment.provider_id == Department.id,
+            Commitment.receiver_id == person.department_id,
+        )
+    both = session.execute(select(Department, owing.label("owing"))).all()
+    departments = {d.code: d for d, _owing in both}
+    chosen, department, party = permissions.allowed_scope(
+        person,
+        store=store,
+        provider=provider,
+        stores=stores,
+        departments=departments,
+        owing={d.code for d, owes in both if owes},
+    )
     visible = permissions.visible_stores(person, stores)
-    return Scope(month, chosen, department, departments, visible, deliverables_url)
+    closes = {
+        s.code: (closed_at, by)
+        for s, closed_at, by in found
+        if closed_at is not None and s in visible and chosen in (None, s)
+    }
+    return Scope(month, chosen, department, departments, visible, deliverables_url, party, closes)
 
 
 def percent(rate: float | None) -> float | None:
@@ -639,6 +855,7 @@ def _department_rows(
         provider=scope.provider,
         by_store=by_store,
         stores=stores,
+        party=scope.party,
     )
     return [
         {
@@ -659,6 +876,27 @@ def _department_rows(
         }
         for row in scores
     ]
+
+
+def _scope_adjustments(session: Session, scope: Scope) -> list[Adjustment]:
+    """The post-close adjustments in scope; no query when no store in scope closed the month."""
+    if not scope.closes:
+        return []
+    return adjustments(
+        session, month=scope.month, store=scope.store, provider=scope.provider, party=scope.party
+    )
+
+
+def _beside(rows: list[dict], scope: Scope, items: list[Adjustment], by_store: bool) -> None:
+    """Mark the rows of closed stores (when and by whom), with the adjustments beside them."""
+    counts = adjusted(items, ("store" if by_store else "", "provider"))
+    for row in rows:
+        closed = scope.closes.get(row["store"]) if by_store else None
+        row["closed_at"] = closed[0] if closed else None
+        row["closed_by"] = closed[1] if closed else None
+        found = counts.get((row["store"], row["provider"]), {})
+        for name in ADJUSTED:
+            row[f"adjust_{name}"] = found.get(name, 0)
 
 
 def page_of_stores(stores: list[Store], number: int | None) -> tuple[list[Store], dict]:
@@ -704,16 +942,24 @@ def page(
     then one page of stores), the six-month trend and its chart, return reasons and amounts at
     risk. Five or six queries, whatever the history."""
     totals, pager = None, None
+    items = _scope_adjustments(session, scope)
     if scope.store is None:
         totals = _department_rows(session, scope, now, lang, by_store=False)
+        _beside(totals, scope, items, by_store=False)
         stores, pager = page_of_stores(scope.stores, page_number)
         rows = _department_rows(session, scope, now, lang, stores=stores)
     else:
         rows = _department_rows(session, scope, now, lang)
+    _beside(rows, scope, items, by_store=True)
     months = previous_months(scope.month)
     by_provider: dict[str, dict[str, ScoreRow]] = {}
     for row in trend(
-        session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+        session,
+        month=scope.month,
+        now=now,
+        store=scope.store,
+        provider=scope.provider,
+        party=scope.party,
     ):
         by_provider.setdefault(row.provider, {})[row.month] = row
     reason_table: dict[tuple[str, str], dict[str, int]] = {}
@@ -723,6 +969,7 @@ def page(
         store=scope.store,
         provider=scope.provider,
         by_store=scope.store is not None,
+        party=scope.party,
     ):
         reason_table.setdefault((r.store or "", r.provider), {})[r.reason] = r.count
     return {
@@ -734,8 +981,14 @@ def page(
         "chart": _chart(scope, months, by_provider, lang),
         "reason_table": reason_table,
         "at_risk": amounts_at_risk(
-            session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+            session,
+            month=scope.month,
+            now=now,
+            store=scope.store,
+            provider=scope.provider,
+            party=scope.party,
         ),
+        "adjustments": items,
     }
 
 
@@ -762,6 +1015,7 @@ def deliverables_page(
         commitment=chosen,
         reason=reason,
         bucket=bucket,
+        party=scope.party,
     )
     return {"items": items, "commitment": chosen}
 
@@ -776,13 +1030,28 @@ class Sheet:
 
 
 def export_table(session: Session, scope: Scope, now: datetime, *, lang: str) -> Sheet:
-    """The month's department rows of every store in scope, as the exports write them."""
+    """The month's department rows of every store in scope, as the exports write them; when
+    a store in scope closed the month, with when it closed and the adjustments beside."""
     rows = _department_rows(session, scope, now, lang)
+    columns = display.COLUMNS
+    if scope.closes:
+        _beside(rows, scope, _scope_adjustments(session, scope), by_store=True)
+        columns = columns + display.CLOSED_COLUMNS
+        for row in rows:
+            row["closed_at"] = _local(scope, row["store"], row["closed_at"])
     return Sheet(
         str(display.SHEET_TITLES["scorecard"]),
-        [str(label) for _key, label in display.COLUMNS],
-        [[row[key] for key, _label in display.COLUMNS] for row in rows],
+        [str(label) for _key, label in columns],
+        [[row[key] for key, _label in columns] for row in rows],
     )
+
+
+def _local(scope: Scope, store: str, instant: datetime | None) -> str:
+    """An instant as the exports write it: wall-clock time in the store's zone."""
+    if instant is None:
+        return ""
+    zone = next(s.zone for s in scope.stores if s.code == store)
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -> list[Sheet]:
@@ -795,15 +1064,34 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
             r.count,
         ]
         for r in return_reasons(
-            session, month=scope.month, store=scope.store, provider=scope.provider
+            session,
+            month=scope.month,
+            store=scope.store,
+            provider=scope.provider,
+            party=scope.party,
         )
     ]
     risk = [
         [str(display.BUCKET_LABELS[b.bucket]), b.count, float(b.amount)]
         for b in amounts_at_risk(
-            session, month=scope.month, now=now, store=scope.store, provider=scope.provider
+            session,
+            month=scope.month,
+            now=now,
+            store=scope.store,
+            provider=scope.provider,
+            party=scope.party,
         )
     ]
+    after = []
+    if scope.closes:
+        rows = [
+            [a.store, scope.departments[a.provider].name(lang), a.commitment, a.deliverable_id,
+             a.reference, str(display.ADJUSTMENT_LABELS[a.outcome]),
+             _local(scope, a.store, a.decided_at)]
+            for a in _scope_adjustments(session, scope)
+        ]  # fmt: skip
+        headers = [str(h) for h in display.ADJUSTMENT_HEADERS]
+        after = [Sheet(str(display.SHEET_TITLES["adjustments"]), headers, rows)]
     return [
         export_table(session, scope, now, lang=lang),
         Sheet(
@@ -812,6 +1100,7 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
             reasons,
         ),
         Sheet(str(display.SHEET_TITLES["at_risk"]), [str(h) for h in display.RISK_HEADERS], risk),
+        *after,
     ]
 
 

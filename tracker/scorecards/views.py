@@ -22,7 +22,8 @@ bp = Blueprint("scorecards", __name__, url_prefix="/scorecards")
 def labels():
     """Names and helpers the scorecards' templates use."""
     return {
-        "labels": dict(display.COLUMNS),
+        "labels": dict(display.COLUMNS + display.CLOSED_COLUMNS),
+        "adjustment_labels": display.ADJUSTMENT_LABELS,
         "reasons": RETURN_REASONS,
         "reason_labels": display.REASON_LABELS,
         "bucket_labels": display.BUCKET_LABELS,
