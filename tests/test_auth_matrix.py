@@ -34,6 +34,7 @@ ROUTES = [
     ("GET", f"/scorecards/deliverables?month={MONTH}&measure=due", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.csv?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", f"/scorecards/export.xlsx?month={MONTH}", SCORECARD_READERS, 200),
+    ("GET", f"/scorecards/at-risk.csv?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", "/admin", ADMIN, 200),
     ("GET", "/admin/stores", ADMIN, 200),
     ("GET", "/admin/stores/new", ADMIN, 200),
@@ -54,6 +55,8 @@ ROUTES = [
     ("POST", "/admin/commitments/sales-7/retire", ADMIN, 302),
     ("POST", "/admin/outbox/999999/retry", ADMIN, 404),
     ("GET", "/admin/test-email", ADMIN, 200),
+    ("GET", "/admin/risk-bands", ADMIN, 200),
+    ("POST", "/admin/risk-bands", ADMIN, 200),  # the form again, with what is missing
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 

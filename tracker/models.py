@@ -11,7 +11,7 @@ from tracker.ledger.models import (
     Submission,
     Waiver,
 )
-from tracker.org.models import Department, Person, Store
+from tracker.org.models import Department, GroupSetting, Person, Store
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 from tracker.scorecards.models import ScoreMonth
 
@@ -24,6 +24,7 @@ __all__ = [
     "Deliverable",
     "Department",
     "EventType",
+    "GroupSetting",
     "OutboxItem",
     "OutboxMessage",
     "Person",

@@ -33,6 +33,7 @@ from tracker.auth.forms import PasswordPolicy
 from tracker.calendar.deadlines import MAX_WORKING_DAY
 from tracker.errors import BadInput
 from tracker.org import service as org
+from tracker.scorecards import service as scorecards
 
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
@@ -388,6 +389,22 @@ class OverrideForm(FlaskForm):
         _l("The day is"), choices=[("0", _l("a holiday")), ("1", _l("a working day"))]
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class RiskBandsForm(FlaskForm):
+    """The age bands of amounts at risk, for the whole group: "0-2, 3-7, 8+"."""
+
+    bands = StringField(
+        _l("Age bands (days overdue)"),
+        description=_l(
+            "Two to six bands from 0, each following on from the one before, the last "
+            "open-ended: e.g. 0-2, 3-7, 8+ or 0-6, 7-29, 30+."
+        ),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+    def validate_bands(self, field):
+        _checked(scorecards.parse_bands, field.data)
 
 
 class MailCheckForm(FlaskForm):

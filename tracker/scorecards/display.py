@@ -1,12 +1,20 @@
 """How the scorecards name their numbers, columns and age buckets, in the person's language
 (the pages and the exports alike)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
 from tracker.ledger.display import STATUS_LABELS
 
-__all__ = ["BUCKET_LABELS", "COLUMNS", "MEASURE_LABELS", "REASON_LABELS", "STATUS_LABELS"]
+__all__ = [
+    "BUCKET_LABELS",
+    "COLUMNS",
+    "MEASURE_LABELS",
+    "REASON_LABELS",
+    "STATUS_LABELS",
+    "band_label",
+]
 
 MEASURE_LABELS = {
     "due": _l("Due that month"),
@@ -21,6 +29,20 @@ MEASURE_LABELS = {
     "at_risk": _l("Overdue, at risk"),
 }
 BUCKET_LABELS = {"0-2": _l("0–2 days"), "3-7": _l("3–7 days"), "8+": _l("8 days or more")}
+BACKLOG = _l("Whole backlog")
+
+
+def band_label(bucket: str | None) -> str | None:
+    """An age band ("3-7", "8+", as `scorecards.service.risk_bands` names them) in words."""
+    if not bucket:
+        return None
+    if bucket.endswith("+") and bucket[:-1].isdigit():
+        return _("%(n)d days or more", n=int(bucket[:-1]))
+    least, _sep, upto = bucket.partition("-")
+    if least.isdigit() and upto.isdigit():
+        return _("%(a)d–%(b)d days", a=int(least), b=int(upto))
+    return bucket
+
 
 # The table's columns, in the page's and the exports' order: (key, header).
 COLUMNS = [
@@ -46,4 +68,4 @@ SHEET_TITLES = {
     "at_risk": _l("At risk"),
 }
 REASON_HEADERS = [_l("Store"), _l("Department"), _l("Reason"), _l("Returned")]
-RISK_HEADERS = [_l("Days overdue"), _l("Items"), _l("Amount")]
+RISK_HEADERS = [_l("View"), _l("Days overdue"), _l("Deals"), _l("Amount")]
