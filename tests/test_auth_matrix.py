@@ -55,6 +55,7 @@ ROUTES = [
     ("GET", f"/closing?month={MONTH}", CLOSERS, 200),
     ("POST", "/closing/close", CLOSERS, 400),  # no store or month given
     ("POST", "/closing/reopen", ADMIN, 400),  # the page again, asking for a reason
+    ("GET", f"/scorecards/at-risk.csv?month={MONTH}", SCORECARD_READERS, 200),
     ("GET", "/admin", ADMIN, 200),
     ("GET", "/admin/stores", ADMIN, 200),
     ("GET", "/admin/stores/new", ADMIN, 200),
@@ -75,6 +76,8 @@ ROUTES = [
     ("POST", "/admin/commitments/sales-7/retire", ADMIN, 302),
     ("POST", "/admin/outbox/999999/retry", ADMIN, 404),
     ("GET", "/admin/test-email", ADMIN, 200),
+    ("GET", "/admin/risk-bands", ADMIN, 200),
+    ("POST", "/admin/risk-bands", ADMIN, 200),  # the form again, with what is missing
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 

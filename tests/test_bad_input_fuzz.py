@@ -72,6 +72,7 @@ STORE_FIELDS = ["code", "name", "timezone", "country", "subdiv", "language"]
 STORE_FIELDS += ["work_start", "work_end"]
 COMMITMENT_FIELDS = ["title_zh", "title_en", "deadline_as_written", "evidence", "checklist"]
 COMMITMENT_FIELDS += ["offset_days", "day_type", "at_time", "non_working", "trigger_after"]
+COMMITMENT_FIELDS += ["frequency", "day", "recurring_day_type", "period_back"]
 COMMITMENT_FIELDS += ["before_working_days", "on_due", "overdue_every_working_day"]
 COMMITMENT_FIELDS += ["escalate_after_working_days", "preview_store", "save"]
 SCOPE = ["month", "store", "provider", "page"]
@@ -106,12 +107,13 @@ ROUTES = [
     (LEAD, "GET", "/scorecards", None, SCOPE),
     (LEAD, "GET", "/scorecards/export.csv", None, SCOPE),
     (LEAD, "GET", "/scorecards/export.xlsx", None, SCOPE),
+    (LEAD, "GET", "/scorecards/at-risk.csv", None, SCOPE),
     (
         LEAD,
         "GET",
         "/scorecards/deliverables",
         None,
-        SCOPE + ["measure", "commitment", "reason", "bucket"],
+        SCOPE + ["measure", "commitment", "reason", "bucket", "backlog"],
     ),
     (FINANCE, "GET", "/inbox", None, []),
     (
@@ -167,6 +169,7 @@ ROUTES = [
     ),
     (ADMIN, "POST", "/admin/people/{clerk}/password", "/admin/stores/new", ["password", "confirm"]),
     (ADMIN, "POST", "/admin/people/{clerk}/active", "/admin/stores/new", ["active"]),
+    (ADMIN, "POST", "/admin/risk-bands", "/admin/stores/new", ["bands"]),
     (ADMIN, "GET", "/admin/stores/SH01/calendar", None, ["year"]),
     (
         ADMIN,
@@ -177,6 +180,7 @@ ROUTES = [
     ),
     (ADMIN, "GET", "/admin/commitments/sales-7", None, ["store"]),
     (ADMIN, "POST", "/admin/commitments/sales-7", "/admin/stores/new", COMMITMENT_FIELDS),
+    (ADMIN, "POST", "/admin/commitments/loans-8", "/admin/stores/new", COMMITMENT_FIELDS),
     (ADMIN, "POST", "/admin/test-email", "/admin/stores/new", ["to"]),
     (LEAD, "GET", "/closing", None, ["month", "store"]),
     (LEAD, "POST", "/closing/close", "/closing", ["store", "month", "every_store", "with_open"]),

@@ -254,3 +254,79 @@ def test_an_event_before_the_trigger_time_owes_nothing(runner, store):
     text = runner.invoke(args=["tracker", "due", "--commitment", "sales-6", "--store", "SH01",
                                "--from", starts[0]])  # fmt: skip
     assert text.exit_code == 0 and "not triggered before 17:00" in text.output
+
+
+# --- month-end rules (issue 11): `--working-day N` tries one on a recurring commitment ---
+
+
+def month_end(n: int):
+    """The oracle of a month-end rule: the Nth working day of the month (n >= 1), or the
+    -Nth-last (n <= -1), clamped to the month's working days; due at the end of that day."""
+
+    def first_due_from(start: datetime) -> datetime:
+        local = start.astimezone(CST)
+        month = local.year * 12 + local.month - 1
+        while True:
+            year, m = divmod(month, 12)
+            first = date(year, m + 1, 1)
+            days = [first + timedelta(days=i) for i in range(31)]
+            days = [d for d in days if d.month == first.month and working(d)]
+            due = at(days[min(n, len(days)) - 1] if n > 0 else days[max(n, -len(days))])
+            if due >= start:
+                return due
+            month += 1
+
+    return first_due_from
+
+
+@pytest.mark.parametrize("n", [1, 3, 10, 23, -1, -2, -3, -23])
+def test_month_end_rule_from_every_day_of_2024_to_2026(runner, store, n):
+    moments = [datetime.combine(d, time(12, 0), CST) for d in DAYS]
+    starts = [m.isoformat() for m in moments]
+    args = ["tracker", "due", "--json", "--commitment", "loans-8", "--store", "SH01"]
+    args += ["--working-day", str(n), "--count", "1"]
+    for start in starts:
+        args += ["--from", start]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output[:500]
+    rows = json.loads(result.output)
+    _compare(f"loans-8 --working-day {n}", starts, rows, [oracle(month_end(n), m) for m in moments])
+    assert {r["occurrence"][8:] for r in rows} == {"01"}  # an occurrence is named by its month
+
+
+def test_month_end_rules_across_holidays_and_swapped_days(runner, store):
+    def dues(n, start, count):
+        args = ["tracker", "due", "--json", "--commitment", "loans-8", "--store", "SH01"]
+        args += ["--working-day", str(n), "--from", start, "--count", str(count)]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output[:500]
+        return [r["due"][:10] for r in json.loads(result.output)]
+
+    # Last working day: January 2025 ends in the Spring Festival (28 Jan - 4 Feb, Sunday 26 Jan
+    # worked); February 2026 ends on a worked Saturday; Dec 2024 on Tuesday 31, before New Year.
+    assert dues(-1, "2025-01-01T00:00+08:00", 1) == ["2025-01-27"]
+    assert dues(-1, "2026-02-01T00:00+08:00", 1) == ["2026-02-28"]
+    assert dues(-1, "2024-12-01T00:00+08:00", 1) == ["2024-12-31"]
+    # Two working days before the last: Sunday 28 Sep 2025 is worked (National Day swap).
+    assert dues(-3, "2025-09-01T00:00+08:00", 1) == ["2025-09-28"]
+    # The 3rd working day of October 2026: Golden Week, then Thu 8, Fri 9, the worked Sat 10.
+    assert dues(3, "2026-10-01T00:00+08:00", 1) == ["2026-10-10"]
+    # The 1st working day of January 2026 is Sunday the 4th (New Year 1-3 Jan, swap).
+    assert dues(1, "2025-12-15T00:00+08:00", 2) == ["2026-01-04", "2026-02-02"]
+
+
+@pytest.mark.parametrize("bad", ["0", "24", "-24", "x", "1.5", "٣"])
+def test_a_bad_working_day_is_a_usage_error(runner, store, bad):
+    result = runner.invoke(
+        args=["tracker", "due", "--commitment", "loans-8", "--store", "SH01",
+              "--from", "2026-11-16T10:00+08:00", "--working-day", bad]
+    )  # fmt: skip
+    assert result.exit_code == 2 and "not a working day of the month" in result.output
+
+
+def test_working_day_is_refused_for_a_commitment_that_is_not_recurring(runner, store):
+    result = runner.invoke(
+        args=["tracker", "due", "--commitment", "sales-7", "--store", "SH01",
+              "--from", "2026-11-16T10:00+08:00", "--working-day", "3"]
+    )  # fmt: skip
+    assert result.exit_code == 2 and "not a recurring commitment" in result.output

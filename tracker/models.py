@@ -12,7 +12,7 @@ from tracker.ledger.models import (
     Submission,
     Waiver,
 )
-from tracker.org.models import Department, Person, Store
+from tracker.org.models import Department, GroupSetting, Person, Store
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 from tracker.scorecards.models import ScoreMonth
 
@@ -28,6 +28,7 @@ __all__ = [
     "Department",
     "EventType",
     "MonthClose",
+    "GroupSetting",
     "OutboxItem",
     "OutboxMessage",
     "Person",

@@ -254,9 +254,30 @@ class Text(click.ParamType):
         return value
 
 
+class WorkingDayOfMonth(click.ParamType):
+    """A month-end rule's day: 1..23 the Nth working day, -1 the last, -2..-23 the Nth-last."""
+
+    name = "N"
+    limit = 23  # tracker.calendar.deadlines.MAX_WORKING_DAY
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        digits = text[1:] if text.startswith("-") else text
+        number = int(text) if ascii_digits(digits) and len(digits) <= 3 else None
+        if number is None or not 1 <= abs(number) <= self.limit:
+            self.fail(
+                f"{value!r} is not a working day of the month: 1..{self.limit} (the Nth), "
+                f"-1 (the last) or -2..-{self.limit} (the Nth-last)",
+                param,
+                ctx,
+            )
+        return number
+
+
 ID = DatabaseId()
 AMOUNT = AmountText()
 INSTANT = BusinessInstantText()
 ZONE = TimeZoneText()
 TEXT = Text()
+WORKING_DAY = WorkingDayOfMonth()
 COUNT = click.IntRange(max=1000)  # occurrences `tracker due --count` lists at most

@@ -1,7 +1,7 @@
 """session generation per person; sign-in throttle per account and per client address
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 `person.session_generation` is kept in each signed-in session and checked on every request:
 adding one to it ends every session of that person (sign-out, password change, reset).

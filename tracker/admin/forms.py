@@ -30,8 +30,10 @@ from wtforms.validators import (
 
 from tracker import validation
 from tracker.auth.forms import PasswordPolicy
+from tracker.calendar.deadlines import MAX_WORKING_DAY
 from tracker.errors import BadInput
 from tracker.org import service as org
+from tracker.scorecards import service as scorecards
 
 LANGUAGE_CHOICES = [("zh", "简体中文"), ("en", "English")]
 ROLE_CHOICES = [
@@ -180,6 +182,10 @@ EVIDENCE_CHOICES = [
 ]
 FREQUENCY_CHOICES = [("monthly", _l("monthly")), ("weekly", _l("weekly")), ("daily", _l("daily"))]
 DAY_TYPE_CHOICES = [("calendar", _l("calendar days")), ("working", _l("working days"))]
+MONTH_DAY_TYPE_CHOICES = [
+    ("calendar", _l("calendar days")),
+    ("working", _l("working days (monthly only)")),
+]
 NON_WORKING_CHOICES = [
     ("keep", _l("keep the day")),
     ("next", _l("move to the next working day")),
@@ -206,7 +212,11 @@ class CommitmentForm(FlaskForm):
     frequency = SelectField(_l("Frequency"), choices=FREQUENCY_CHOICES)
     day = IntegerField(
         _l("Day"),
-        description=_l("Monthly: day of the month 1–31. Weekly: 0 = Monday … 6 = Sunday."),
+        description=_l(
+            "Monthly: day of the month 1–31; on working days, 1–23 = the Nth working day, "
+            "-1 = the last working day, -2 … -23 = the Nth-last (-3: two working days before "
+            "the last). Weekly: 0 = Monday … 6 = Sunday."
+        ),
         validators=[Optional()],
     )
     period_back = IntegerField(
@@ -220,6 +230,7 @@ class CommitmentForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=366)],
     )
     day_type = SelectField(_l("Count"), choices=DAY_TYPE_CHOICES)
+    recurring_day_type = SelectField(_l("The day counts"), choices=MONTH_DAY_TYPE_CHOICES)
     at_time = TimeField(
         _l("Due at (local time)"),
         description=_l("Empty: the end of the day."),
@@ -251,7 +262,7 @@ class CommitmentForm(FlaskForm):
         hidden = (
             ("offset_days", "day_type", "trigger_after")
             if recurring
-            else ("frequency", "day", "period_back")
+            else ("frequency", "day", "recurring_day_type", "period_back")
         )
         if kind == "request":
             hidden += ("trigger_after",)
@@ -274,8 +285,19 @@ class CommitmentForm(FlaskForm):
         if self.kind != "recurring" or self.day.errors:
             return valid
         frequency, day = self.frequency.data, self.day.data
+        working = self.recurring_day_type.data == "working"
         message = None
-        if frequency == "monthly" and not (day is not None and 1 <= day <= 31):
+        if working and frequency != "monthly":
+            self.recurring_day_type.errors.append(
+                _l("Working days apply to monthly deadlines only.")
+            )
+            return False
+        if working and not (day is not None and 1 <= abs(day) <= MAX_WORKING_DAY):
+            message = _l(
+                "On working days, give 1 to 23 (the Nth working day of the month), -1 (the "
+                "last) or -2 to -23 (the Nth-last)."
+            )
+        elif not working and frequency == "monthly" and not (day is not None and 1 <= day <= 31):
             message = _l("A monthly deadline needs a day of the month, 1 to 31.")
         elif frequency == "weekly" and not (day is not None and 0 <= day <= 6):
             message = _l("A weekly deadline needs a weekday, 0 (Monday) to 6 (Sunday).")
@@ -314,7 +336,7 @@ class CommitmentForm(FlaskForm):
                 "day": self.day.data,
                 "period_back": self.period_back.data,
                 "offset_days": 0,
-                "day_type": "calendar",
+                "day_type": self.recurring_day_type.data,
             }
         else:
             fields |= {
@@ -347,6 +369,7 @@ class CommitmentForm(FlaskForm):
             "period_back": version.period_back,
             "offset_days": version.offset_days,
             "day_type": version.day_type,
+            "recurring_day_type": version.day_type,
             "at_time": version.at_time,
             "non_working": version.non_working,
             "trigger_after": version.trigger_after,
@@ -366,6 +389,22 @@ class OverrideForm(FlaskForm):
         _l("The day is"), choices=[("0", _l("a holiday")), ("1", _l("a working day"))]
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class RiskBandsForm(FlaskForm):
+    """The age bands of amounts at risk, for the whole group: "0-2, 3-7, 8+"."""
+
+    bands = StringField(
+        _l("Age bands (days overdue)"),
+        description=_l(
+            "Two to six bands from 0, each following on from the one before, the last "
+            "open-ended: e.g. 0-2, 3-7, 8+ or 0-6, 7-29, 30+."
+        ),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+    def validate_bands(self, field):
+        _checked(scorecards.parse_bands, field.data)
 
 
 class MailCheckForm(FlaskForm):

@@ -31,6 +31,7 @@ from tracker.admin.forms import (
     OverrideForm,
     PasswordForm,
     PersonForm,
+    RiskBandsForm,
     StoreForm,
 )
 from tracker.admin.permissions import can_administer
@@ -49,6 +50,7 @@ from tracker.extensions import db
 from tracker.ledger.display import event_label
 from tracker.org import service as org
 from tracker.org.models import Store
+from tracker.scorecards.service import format_bands, risk_bands, set_risk_bands
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 T = TypeVar("T")
@@ -450,6 +452,22 @@ def calendar_remove(code: str, day: str):
 
 
 # --- test email ---
+
+
+@bp.route("/risk-bands", methods=["GET", "POST"])
+def risk_bands_edit():
+    """The age bands the scorecards' amounts at risk are counted in, for the whole group."""
+    form = RiskBandsForm()
+    if request.method == "GET":
+        form.bands.data = format_bands(risk_bands(db.session))
+    saved = _saved(
+        form,
+        "bands",
+        lambda: set_risk_bands(db.session, form.bands.data, now=clock.now(), by=current_user),
+        lambda bands: _("Age bands saved: %(bands)s.", bands=format_bands(bands)),
+        url_for(".risk_bands_edit"),
+    )
+    return saved or render_template("admin/risk_bands.html", form=form)
 
 
 @bp.route("/test-email", methods=["GET", "POST"])

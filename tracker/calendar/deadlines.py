@@ -18,6 +18,9 @@ KINDS = ("recurring", "event", "request")
 FREQUENCIES = ("monthly", "weekly", "daily")
 DAY_TYPES = ("calendar", "working")
 NON_WORKING_POLICIES = ("keep", "next", "previous", "skip")
+# A month has at most 23 working days (31 days, at least 8 of them a weekend) unless swapped
+# working weekend days add some; month-end rules count at most this far.
+MAX_WORKING_DAY = 23
 
 _ONE_DAY = timedelta(days=1)
 
@@ -42,6 +45,24 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _working_day_en(n: int) -> str:
+    if n > 0:
+        return f"{_ordinal(n)} working day"
+    if n == -1:
+        return "last working day"
+    before = -n - 1
+    days = "working day" if before == 1 else "working days"
+    return f"{_ordinal(-n)}-last working day ({before} {days} before the last)"
+
+
+def _working_day_zh(n: int) -> str:
+    if n > 0:
+        return f"第{n}个工作日"
+    if n == -1:
+        return "最后一个工作日"
+    return f"倒数第{-n}个工作日（最后一个工作日前{-n - 1}个工作日）"
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -52,9 +73,15 @@ class Rule:
 
     kind: str  # "recurring" | "event" | "request"
     frequency: str | None = None  # recurring: "monthly" | "weekly" | "daily"
-    day: int | None = None  # monthly: 1..31 (clamped to the month); weekly: 0=Mon..6=Sun
+    # monthly on calendar days: 1..31 (clamped to the month); weekly: 0=Mon..6=Sun;
+    # monthly on working days (month-end rules): N = 1..23, the Nth working day of the month;
+    # -1 the last working day; -N = -2..-23, the Nth-last, i.e. N-1 working days before the
+    # last one (-3: "2 working days before month end"). Clamped to the month's working days.
+    day: int | None = None
     offset_days: int = 0  # event/request: 0 = the event's own day, N = the Nth day after
-    day_type: str = "calendar"  # "calendar" | "working", how offset_days are counted
+    # "calendar" | "working": how offset_days are counted (event/request), or how a monthly
+    # rule's day is counted (recurring)
+    day_type: str = "calendar"
     at_time: time | None = None  # local wall-clock time; None = end of day
     non_working: str = "keep"  # "keep" | "next" | "previous" | "skip" (recurring only)
 
@@ -85,7 +112,14 @@ class Rule:
                 f"A recurring rule needs a frequency ({', '.join(FREQUENCIES)}), "
                 f"got {self.frequency!r}"
             )
-        if self.frequency == "monthly" and not (_is_int(self.day) and 1 <= self.day <= 31):
+        if self.on_working_days:
+            if not (_is_int(self.day) and 1 <= abs(self.day) <= MAX_WORKING_DAY):
+                raise ValueError(
+                    f"A monthly rule on working days needs 1..{MAX_WORKING_DAY} (the Nth "
+                    f"working day) or -1..-{MAX_WORKING_DAY} (-1 the last, -N the Nth-last), "
+                    f"got {self.day!r}"
+                )
+        elif self.frequency == "monthly" and not (_is_int(self.day) and 1 <= self.day <= 31):
             raise ValueError(f"A monthly rule needs a day of the month 1..31, got {self.day!r}")
         if self.frequency == "weekly" and not (_is_int(self.day) and 0 <= self.day <= 6):
             raise ValueError(
@@ -93,8 +127,19 @@ class Rule:
             )
         if self.frequency == "daily" and self.day is not None:
             raise ValueError(f"A daily rule takes no day, got {self.day!r}")
-        if self.offset_days != 0 or self.day_type != "calendar":
-            raise ValueError("offset_days and day_type apply to event and request rules only")
+        if self.offset_days != 0:
+            raise ValueError("offset_days apply to event and request rules only")
+        if self.day_type != "calendar" and self.frequency != "monthly":
+            raise ValueError("Working days apply to monthly recurring rules only")
+
+    @property
+    def on_working_days(self) -> bool:
+        """A month-end rule: monthly, its day counted in the month's working days."""
+        return (
+            self.kind == "recurring"
+            and self.frequency == "monthly"
+            and (self.day_type == "working")
+        )
 
     def _validate_counted(self) -> None:
         if self.frequency is not None or self.day is not None:
@@ -113,6 +158,9 @@ class Rule:
 
     def _describe_recurring_en(self) -> str:
         when = f"by {self.at_time:%H:%M}" if self.at_time is not None else "end of day"
+        if self.on_working_days:
+            # The day is a working day by construction: no roll policy to tell.
+            return f"monthly, {_working_day_en(self.day)}, {when}"
         if self.frequency == "monthly":
             head = f"monthly, day {self.day}"
         elif self.frequency == "weekly":
@@ -123,6 +171,8 @@ class Rule:
 
     def _describe_recurring_zh(self) -> str:
         when = f"{self.at_time:%H:%M}前" if self.at_time is not None else "当日结束前"
+        if self.on_working_days:
+            return f"每月{_working_day_zh(self.day)} {when}"
         if self.frequency == "monthly":
             head = f"每月{self.day}日"
         elif self.frequency == "weekly":
@@ -156,7 +206,8 @@ class Rule:
 class Occurrence:
     """One occurrence of a recurring rule."""
 
-    nominal: date  # scheduled local date before rolling; identifies the occurrence
+    nominal: date  # scheduled local date before rolling (month-end rules: the 1st of the
+    # month); identifies the occurrence
     due: datetime  # aware, UTC
 
 
@@ -234,14 +285,31 @@ def _month_day(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
+def working_day_of_month(cal: WorkingCalendar, year: int, month: int, n: int) -> date | None:
+    """The `n`th working day of the month (n >= 1), or the `-n`th-last (n <= -1: -1 is the
+    last); clamped to the month's working days (the last or the first); None when the month
+    has none at all (only a calendar overridden that way)."""
+    first = date(year, month, 1)
+    days = [
+        day
+        for day in (first + timedelta(days=i) for i in range(calendar.monthrange(year, month)[1]))
+        if cal.is_working_day(day)
+    ]
+    if not days:
+        return None
+    return days[min(n, len(days)) - 1] if n > 0 else days[max(n, -len(days))]
+
+
 def _nominals(rule: Rule, origin: date, backward: bool) -> Iterator[date]:
-    """Nominal dates >= origin ascending, or < origin descending when `backward`."""
+    """Nominal dates >= origin ascending, or < origin descending when `backward`. A month-end
+    rule's occurrence is named by the first of its month: its day depends on the calendar, and
+    an override added later must not make it a different occurrence."""
     if rule.frequency == "monthly":
         step = -1 if backward else 1
         index = origin.year * 12 + origin.month - 1
         while True:
             year, month0 = divmod(index, 12)
-            nominal = _month_day(year, month0 + 1, rule.day)
+            nominal = _month_day(year, month0 + 1, 1 if rule.on_working_days else rule.day)
             if (nominal < origin) if backward else (nominal >= origin):
                 yield nominal
             index += step
@@ -261,6 +329,8 @@ def _nominals(rule: Rule, origin: date, backward: bool) -> Iterator[date]:
 
 
 def _rolled(rule: Rule, nominal: date, cal: WorkingCalendar) -> date | None:
+    if rule.on_working_days:
+        return working_day_of_month(cal, nominal.year, nominal.month, rule.day)
     if rule.non_working == "skip":
         return nominal if cal.is_working_day(nominal) else None
     return cal.roll(nominal, rule.non_working)

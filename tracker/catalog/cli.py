@@ -1,6 +1,8 @@
 """`flask --app wsgi tracker load-catalog | commitments | due`: the commitment catalogue and the
 due times its rules give."""
 
+from dataclasses import replace
+
 import click
 from sqlalchemy import select
 
@@ -71,7 +73,13 @@ def register(group) -> None:
         type=validation.COUNT,
         help="Recurring: how many due times.",
     )
-    def due(code, store_code, starts, count):
+    @click.option(
+        "--working-day",
+        type=validation.WORKING_DAY,
+        help="Recurring: try the month-end rule 'Nth working day of the month' instead of the "
+        "saved one (-1 the last working day, -3 two working days before the last).",
+    )
+    def due(code, store_code, starts, count, working_day):
         """The due times a commitment's rule gives, for events (or starts) at each --from."""
         commitment = catalog.get_commitment(db.session, code)
         store = org.get_store(db.session, store_code)
@@ -79,6 +87,12 @@ def register(group) -> None:
             raise BadInput(N_("--count must be at least 1"))
         calendar = store_calendar(db.session, store)
         rule = commitment.current.rule(commitment.kind)
+        if working_day is not None:
+            if commitment.kind != "recurring":
+                raise click.BadParameter(
+                    f"{code} is not a recurring commitment", param_hint="--working-day"
+                )
+            rule = replace(rule, frequency="monthly", day=working_day, day_type="working")
         rows = []
         for start in starts:
             at = parse_instant(start, "--from time")

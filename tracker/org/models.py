@@ -3,7 +3,7 @@
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Time
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -85,3 +85,15 @@ class Person(UserMixin, db.Model):
     def sees_all_stores(self) -> bool:
         """Finance/compliance leads and administrators look across stores."""
         return self.role in ("lead", "admin")
+
+
+class GroupSetting(db.Model):
+    """One setting of the whole dealer group, by key (e.g. the scorecards' age bands); the
+    area that owns the key reads and checks its value."""
+
+    __tablename__ = "group_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict | list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

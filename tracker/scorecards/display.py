@@ -1,6 +1,7 @@
 """How the scorecards name their numbers, columns and age buckets, in the person's language
 (the pages and the exports alike)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
@@ -15,6 +16,7 @@ __all__ = [
     "MEASURE_LABELS",
     "REASON_LABELS",
     "STATUS_LABELS",
+    "band_label",
 ]
 
 MEASURE_LABELS = {
@@ -30,6 +32,20 @@ MEASURE_LABELS = {
     "at_risk": _l("Overdue, at risk"),
 }
 BUCKET_LABELS = {"0-2": _l("0–2 days"), "3-7": _l("3–7 days"), "8+": _l("8 days or more")}
+BACKLOG = _l("Whole backlog")
+
+
+def band_label(bucket: str | None) -> str | None:
+    """An age band ("3-7", "8+", as `scorecards.service.risk_bands` names them) in words."""
+    if not bucket:
+        return None
+    if bucket.endswith("+") and bucket[:-1].isdigit():
+        return _("%(n)d days or more", n=int(bucket[:-1]))
+    least, _sep, upto = bucket.partition("-")
+    if least.isdigit() and upto.isdigit():
+        return _("%(a)d–%(b)d days", a=int(least), b=int(upto))
+    return bucket
+
 
 # The table's columns, in the page's and the exports' order: (key, header).
 COLUMNS = [
@@ -56,7 +72,7 @@ SHEET_TITLES = {
     "adjustments": _l("After the close"),
 }
 REASON_HEADERS = [_l("Store"), _l("Department"), _l("Reason"), _l("Returned")]
-RISK_HEADERS = [_l("Days overdue"), _l("Items"), _l("Amount")]
+RISK_HEADERS = [_l("View"), _l("Days overdue"), _l("Deals"), _l("Amount")]
 
 # A closed month: beside each row, when its store closed it and what was decided since.
 CLOSED_COLUMNS = [

@@ -23,6 +23,13 @@ def require_scorecards(person: Person | None) -> None:
         raise NotAllowed(N_("only heads, leads and administrators see scorecards"))
 
 
+def require_risk_bands_setter(person: Person | None) -> None:
+    """NotAllowed unless an administrator (or the operator) sets the age bands of amounts at
+    risk: they are the whole group's."""
+    if person is not None and person.role != "admin":
+        raise NotAllowed(N_("only administrators set the age bands"))
+
+
 def visible_stores(person: Person | None, stores: list[Store]) -> list[Store]:
     """Of all `stores`, the ones this person may pick."""
     return stores if sees_all_stores(person) else [person.store]

@@ -8,8 +8,10 @@ Definitions (per provider, store, commitment and month of the due day, in the st
 - first-pass rate: accepted without a single return / accepted;
 - mean lateness: the mean, over late accepted items, of due time to the accepted submission;
 - returned (by reason): deliverables sent back at least once for that reason;
-- at risk: open overdue items by days overdue at `now` (0-2, 3-7, 8+) and the sum of their
-  amounts.
+- at risk: deals (a reference, else a business event, else the item alone) with open overdue
+  items, each counted once, in the age band (by default 0-2, 3-7, 8+ days; set by the
+  administrator) of its oldest open overdue item, with the deal's amount; for the month's
+  items and for the whole backlog.
 
 Every number is one of the `measure` conditions below, so the deliverables listed behind a
 number (`deliverables_behind`) are exactly the ones it counts.
@@ -60,14 +62,18 @@ from tracker.ledger.models import (
     Waiver,
     is_live,
 )
-from tracker.org.models import Department, Person, Store
+from tracker.org.models import Department, GroupSetting, Person, Store
 from tracker.scorecards import display, permissions
 from tracker.scorecards.models import ScoreMonth
 
 LEVELS = {"commitment", "department"}
 TREND_MONTHS = 6
-# Days overdue: (label, at least, less than); None = no upper bound.
+# Days overdue: (label, at least, less than); None = no upper bound. The default age bands: an
+# administrator may set others for the group (`risk_bands`, `set_risk_bands`).
 AT_RISK_BUCKETS = (("0-2", 0, 3), ("3-7", 3, 8), ("8+", 8, None))
+RISK_BANDS_KEY = "scorecards.risk_bands"
+MAX_RISK_BANDS = 6
+MAX_BAND_DAYS = 3660  # ten years overdue: any later start is a typing error
 MEASURES = (
     "due",
     "on_time",
@@ -120,7 +126,7 @@ class ReasonCount:
 
 @dataclass
 class RiskBucket:
-    """Open overdue items of one age: how many, and the sum of their amounts."""
+    """Deals late by one age band: how many, and the sum of their amounts."""
 
     bucket: str
     count: int
@@ -142,7 +148,22 @@ def previous_months(month: str, count: int = TREND_MONTHS) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
-def _measure(name: str, now: datetime | None, *, reason=None, bucket=None):
+def _in_band(due_at, now: datetime, least: int, below: int | None):
+    """Due `least` whole days ago or more, and less than `below` days ago."""
+    condition = due_at <= now - timedelta(days=least)
+    if below is not None:
+        condition = and_(condition, due_at > now - timedelta(days=below))
+    return condition
+
+
+def _band(bands, bucket: str | None) -> tuple[str, int, int | None]:
+    for band in bands:
+        if band[0] == bucket:
+            return band
+    raise BadInput(N_("unknown age bucket %(bucket)r"), bucket=bucket)
+
+
+def _measure(name: str, now: datetime | None, *, reason=None, bucket=None, bands=None):
     """The condition on a deliverable that one number of the scorecard counts. `now` matters
     only to the measures of what is still owed (open overdue, decided, at risk)."""
     d = Deliverable
@@ -183,15 +204,9 @@ def _measure(name: str, now: datetime | None, *, reason=None, bucket=None):
             exists().where(Submission.deliverable_id == d.id, Submission.return_reason == reason),
         )
     if name == "at_risk":
-        for label, least, below in AT_RISK_BUCKETS:
-            if label == bucket:
-                # "d days overdue" counts whole days: due at least `least` days ago and
-                # less than `below` days ago.
-                condition = and_(overdue(), d.due_at <= now - timedelta(days=least))
-                if below is not None:
-                    condition = and_(condition, d.due_at > now - timedelta(days=below))
-                return condition
-        raise BadInput(N_("unknown age bucket %(bucket)r"), bucket=bucket)
+        # The item's own age; a deal's is its oldest item's (`_oldest_of_each_deal`).
+        _label, least, below = _band(bands or AT_RISK_BUCKETS, bucket)
+        return and_(overdue(), _in_band(d.due_at, now, least, below))
     raise BadInput(
         N_("unknown measure %(name)r; one of %(measures)s"), name=name, measures=", ".join(MEASURES)
     )
@@ -546,38 +561,140 @@ def return_reasons(
     return result
 
 
+# --- amounts at risk: each deal once, in the age band of its oldest open overdue item ---
+
+
+def bands_from_starts(starts: list[int]) -> tuple[tuple[str, int, int | None], ...]:
+    """Age bands from the days overdue each starts at ([0, 3, 8] -> 0-2, 3-7, 8+)."""
+    ends = [*starts[1:], None]
+    return tuple(
+        (f"{least}+" if below is None else f"{least}-{below - 1}", least, below)
+        for least, below in zip(starts, ends, strict=True)
+    )
+
+
+def format_bands(bands) -> str:
+    """Age bands as the administrator writes them: "0-2, 3-7, 8+"."""
+    return ", ".join(label for label, _least, _below in bands)
+
+
+def parse_bands(text: str) -> list[int]:
+    """The days overdue each band starts at, from "0-2, 3-7, 8+": contiguous from 0, the last
+    open-ended, 2 to 6 bands. A BadInput says what is wrong."""
+    parts = [p.strip() for p in (text or "").split(",")]
+    if len(parts) < 2 or len(parts) > MAX_RISK_BANDS:
+        raise BadInput(N_("give 2 to 6 age bands separated by commas, e.g. 0-2, 3-7, 8+"))
+    starts, expected = [], 0
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        least, sep, rest = part.partition("-") if not last else part.partition("+")
+        if not least.strip().isascii() or not least.strip().isdigit():
+            raise BadInput(N_("%(band)r is not an age band such as 3-7 or 8+"), band=part)
+        if last and (sep != "+" or rest.strip()):
+            raise BadInput(N_("the last band is open-ended, such as 8+; got %(band)r"), band=part)
+        if not last and (sep != "-" or not rest.strip().isascii() or not rest.strip().isdigit()):
+            raise BadInput(N_("%(band)r is not an age band such as 3-7 or 8+"), band=part)
+        first = int(least)
+        if first != expected:
+            raise BadInput(
+                N_("%(band)r should start at %(day)d days: bands start at 0 and follow on"),
+                band=part,
+                day=expected,
+            )
+        if not last:
+            upto = int(rest)
+            if upto < first or upto >= MAX_BAND_DAYS:
+                raise BadInput(N_("%(band)r ends before it starts or too late"), band=part)
+            expected = upto + 1
+        starts.append(first)
+    return starts
+
+
+def risk_bands(session: Session) -> tuple[tuple[str, int, int | None], ...]:
+    """The group's age bands (label, at least, less than days overdue), in AT_RISK_BUCKETS'
+    shape; AT_RISK_BUCKETS until an administrator sets others. One query."""
+    value = session.scalar(select(GroupSetting.value).where(GroupSetting.key == RISK_BANDS_KEY))
+    return bands_from_starts(value) if value else AT_RISK_BUCKETS
+
+
+def set_risk_bands(session: Session, text: str, *, now: datetime, by: Person | None) -> tuple:
+    """Set the group's age bands from "0-2, 3-7, 8+" (administrators; `by` None: the
+    operator)."""
+    permissions.require_risk_bands_setter(by)
+    starts = parse_bands(text)
+    setting = session.get(GroupSetting, RISK_BANDS_KEY)
+    if setting is None:
+        setting = GroupSetting(key=RISK_BANDS_KEY)
+        session.add(setting)
+    setting.value, setting.updated_at, setting.updated_by_id = starts, now, by.id if by else None
+    session.flush()
+    return bands_from_starts(starts)
+
+
+def _deal_key():
+    """What one deal is: its reference in its store; without one, its business event; without
+    either, the item alone (an event-less item has no deal to share)."""
+    d = Deliverable
+    alone = case(
+        (d.reference.is_not(None), None), (d.event_id.is_not(None), d.event_id), else_=-d.id
+    )
+    return (d.store_id, d.reference, alone)
+
+
+def _oldest_of_each_deal(now, *, month, store, provider, party=None):
+    """Each deal's oldest open overdue item (in the month, or in the whole backlog for None)
+    with the deal's amount: the largest amount among those items."""
+    d = Deliverable
+    keys = _deal_key()
+    query = select(
+        d.id.label("id"),
+        d.due_at.label("due_at"),
+        func.max(d.amount).over(partition_by=keys).label("amount"),
+        func.row_number().over(partition_by=keys, order_by=(d.due_at, d.id)).label("rank"),
+    ).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_at < now)
+    if month is not None:
+        query = query.where(d.due_month == month)
+    return _scope(query, d, store=store, provider=provider, party=party).subquery()
+
+
 def amounts_at_risk(
     session: Session,
     *,
-    month: str,
+    month: str | None,
     now: datetime,
     store: Store | None = None,
     provider: Department | None = None,
     party: Department | None = None,
+    bands=None,
 ) -> list[RiskBucket]:
-    """Open overdue deliverables due in `month`, by days overdue at `now`: count and amount.
-    One query, over what is still owed only."""
-    _month(month)
-    d = Deliverable
+    """Deals with open overdue items due in `month` (None: in any month, the whole backlog),
+    each once, in the age band at `now` of its oldest such item: how many, and the sum of the
+    deals' amounts. One query, over what is still owed only."""
+    if month is not None:
+        _month(month)
+    bands = bands or AT_RISK_BUCKETS
+    oldest = _oldest_of_each_deal(now, month=month, store=store, provider=provider, party=party)
     columns = []
-    for label, _least, _below in AT_RISK_BUCKETS:
-        condition = _measure("at_risk", now, bucket=label)
+    for _label, least, below in bands:
+        condition = _in_band(oldest.c.due_at, now, least, below)
         columns.append(_count_if(condition))
-        columns.append(func.coalesce(func.sum(case((condition, d.amount), else_=None)), 0))
-    query = _scope(
-        select(*columns).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_month == month),
-        d,
-        store=store,
-        provider=provider,
-        party=party,
-    )
-    values = session.execute(query).one()
+        columns.append(func.coalesce(func.sum(case((condition, oldest.c.amount), else_=None)), 0))
+    values = session.execute(select(*columns).where(oldest.c.rank == 1)).one()
     return [
         RiskBucket(
             label, int(values[2 * i]), Decimal(str(values[2 * i + 1])).quantize(Decimal("0.01"))
         )
-        for i, (label, _least, _below) in enumerate(AT_RISK_BUCKETS)
+        for i, (label, _least, _below) in enumerate(bands)
     ]
+
+
+def _deals_in_band(now, bands, bucket, *, month, store, provider, party=None):
+    """The ids of the deals' oldest items in one age band (what `amounts_at_risk` counts)."""
+    _label, least, below = _band(bands, bucket)
+    oldest = _oldest_of_each_deal(now, month=month, store=store, provider=provider, party=party)
+    return select(oldest.c.id).where(
+        oldest.c.rank == 1, _in_band(oldest.c.due_at, now, least, below)
+    )
 
 
 def deliverables_behind(
@@ -591,10 +708,12 @@ def deliverables_behind(
     commitment: Commitment | None = None,
     reason: str | None = None,
     bucket: str | None = None,
+    bands=None,
     limit: int = 1000,
     party: Department | None = None,
 ) -> list[Deliverable]:
-    """The deliverables one number of a scorecard counts, by due time."""
+    """The deliverables one number of a scorecard counts, by due time. Behind an amount at
+    risk: each deal's oldest open overdue item (month None: from the whole backlog)."""
     if measure not in MEASURES:
         raise BadInput(
             N_("unknown measure %(name)r; one of %(measures)s"),
@@ -602,7 +721,19 @@ def deliverables_behind(
             measures=", ".join(MEASURES),
         )
     d = Deliverable
-    query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
+    if measure == "at_risk":
+        ids = _deals_in_band(
+            now,
+            bands or AT_RISK_BUCKETS,
+            bucket,
+            month=month,
+            store=store,
+            provider=provider,
+            party=party,
+        )
+        query = select(d).where(d.id.in_(ids))
+    else:
+        query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
     query = query.where(d.due_month == _month(month)) if month else query
     query = _scope(query, d, store=store, provider=provider, party=party)
     if commitment is not None:
@@ -940,7 +1071,7 @@ def page(
 ) -> dict:
     """What the scorecard page shows: the month's departments (across all stores: added up,
     then one page of stores), the six-month trend and its chart, return reasons and amounts at
-    risk. Five or six queries, whatever the history."""
+    risk, the month's and the whole backlog's. Eight or nine queries, whatever the history."""
     totals, pager = None, None
     items = _scope_adjustments(session, scope)
     if scope.store is None:
@@ -980,15 +1111,26 @@ def page(
         "trend": by_provider,
         "chart": _chart(scope, months, by_provider, lang),
         "reason_table": reason_table,
-        "at_risk": amounts_at_risk(
-            session,
-            month=scope.month,
-            now=now,
-            store=scope.store,
-            provider=scope.provider,
-            party=scope.party,
-        ),
         "adjustments": items,
+        **risk_views(session, scope, now),
+    }
+
+
+def risk_views(session: Session, scope: Scope, now: datetime) -> dict:
+    """The amounts at risk of the month and of the whole backlog, in the group's age bands.
+    Three queries."""
+    bands = risk_bands(session)
+    where = {
+        "now": now,
+        "store": scope.store,
+        "provider": scope.provider,
+        "party": scope.party,
+        "bands": bands,
+    }
+    return {
+        "bands": bands,
+        "at_risk": amounts_at_risk(session, month=scope.month, **where),
+        "backlog_at_risk": amounts_at_risk(session, month=None, **where),
     }
 
 
@@ -1001,23 +1143,26 @@ def deliverables_page(
     commitment: str | None = None,
     reason: str | None = None,
     bucket: str | None = None,
+    backlog: str | None = None,
 ) -> dict:
     """What the page behind one number shows: its deliverables, and the commitment it is
-    narrowed to (an unknown one is NotFound)."""
+    narrowed to (an unknown one is NotFound). `backlog` (amounts at risk): from every month."""
     chosen = get_commitment(session, commitment) if commitment else None
+    backlog = bool(backlog) and measure == "at_risk"
     items = deliverables_behind(
         session,
         now=now,
         measure=measure,
-        month=scope.month,
+        month=None if backlog else scope.month,
         store=scope.store,
         provider=scope.provider,
         commitment=chosen,
         reason=reason,
         bucket=bucket,
         party=scope.party,
+        bands=risk_bands(session) if measure == "at_risk" else None,
     )
-    return {"items": items, "commitment": chosen}
+    return {"items": items, "commitment": chosen, "backlog": backlog}
 
 
 @dataclass
@@ -1054,8 +1199,22 @@ def _local(scope: Scope, store: str, instant: datetime | None) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def risk_sheet(session: Session, scope: Scope, now: datetime) -> Sheet:
+    """Amounts at risk as the exports write them: the month's rows, then the whole backlog's."""
+    views = risk_views(session, scope, now)
+    rows = [
+        [view, str(display.band_label(b.bucket)), b.count, float(b.amount)]
+        for view, buckets in (
+            (scope.month, views["at_risk"]),
+            (str(display.BACKLOG), views["backlog_at_risk"]),
+        )
+        for b in buckets
+    ]
+    return Sheet(str(display.SHEET_TITLES["at_risk"]), [str(h) for h in display.RISK_HEADERS], rows)
+
+
 def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -> list[Sheet]:
-    """The month's table, its return reasons and its amounts at risk (the Excel export)."""
+    """The month's table, its return reasons and the amounts at risk (the Excel export)."""
     reasons = [
         [
             r.store,
@@ -1066,17 +1225,6 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
         for r in return_reasons(
             session,
             month=scope.month,
-            store=scope.store,
-            provider=scope.provider,
-            party=scope.party,
-        )
-    ]
-    risk = [
-        [str(display.BUCKET_LABELS[b.bucket]), b.count, float(b.amount)]
-        for b in amounts_at_risk(
-            session,
-            month=scope.month,
-            now=now,
             store=scope.store,
             provider=scope.provider,
             party=scope.party,
@@ -1099,12 +1247,12 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
             [str(h) for h in display.REASON_HEADERS],
             reasons,
         ),
-        Sheet(str(display.SHEET_TITLES["at_risk"]), [str(h) for h in display.RISK_HEADERS], risk),
+        risk_sheet(session, scope, now),
         *after,
     ]
 
 
-def export_name(scope: Scope, ext: str) -> str:
-    """The file name of an export: month and store."""
+def export_name(scope: Scope, ext: str, what: str = "scorecard") -> str:
+    """The file name of an export: what, month and store."""
     where = scope.store.code if scope.store else "all"
-    return f"scorecard-{scope.month}-{where}.{ext}"
+    return f"{what}-{scope.month}-{where}.{ext}"

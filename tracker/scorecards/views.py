@@ -26,7 +26,7 @@ def labels():
         "adjustment_labels": display.ADJUSTMENT_LABELS,
         "reasons": RETURN_REASONS,
         "reason_labels": display.REASON_LABELS,
-        "bucket_labels": display.BUCKET_LABELS,
+        "band_label": display.band_label,
         "status_labels": display.STATUS_LABELS,
         "percent": service.percent,
     }
@@ -103,7 +103,7 @@ def deliverables():
     measure, now = request.args.get("measure", "due"), clock.now()
     if measure not in service.MEASURES:
         abort(400, description=_("Unknown measure."))
-    asked = {key: request.args.get(key) or None for key in ("commitment", "reason", "bucket")}
+    asked = {k: request.args.get(k) or None for k in ("commitment", "reason", "bucket", "backlog")}
     with _answered_by_status():
         shown = service.deliverables_page(db.session, scope, now=now, measure=measure, **asked)
     return render_template(
@@ -114,7 +114,7 @@ def deliverables():
         measure=measure,
         measure_label=display.MEASURE_LABELS[measure],
         reason_label=display.REASON_LABELS.get(asked["reason"]),
-        bucket_label=display.BUCKET_LABELS.get(asked["bucket"]),
+        bucket_label=display.band_label(asked["bucket"]),
         now=now,
     )
 
@@ -128,10 +128,21 @@ def export_csv():
     return _download(exports.as_csv(table), exports.CSV_TYPE, service.export_name(scope, "csv"))
 
 
+@bp.get("/at-risk.csv")
+@login_required
+def export_risk_csv():
+    """Amounts at risk, the month's and the whole backlog's, as CSV."""
+    scope, _form = _scope()
+    table = service.risk_sheet(db.session, scope, clock.now())
+    name = service.export_name(scope, "csv", "at-risk")
+    return _download(exports.as_csv(table), exports.CSV_TYPE, name)
+
+
 @bp.get("/export.xlsx")
 @login_required
 def export_xlsx():
-    """The month's table as an Excel workbook, with the return reasons and amounts at risk."""
+    """The month's table as an Excel workbook, with the return reasons and amounts at risk (the
+    month's and the whole backlog's)."""
     scope, _form = _scope()
     sheets = service.export_sheets(db.session, scope, clock.now(), lang=current_user.language)
     return _download(exports.as_xlsx(sheets), exports.XLSX_TYPE, service.export_name(scope, "xlsx"))
