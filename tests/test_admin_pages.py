@@ -19,7 +19,8 @@ from tests.conftest import _config
 from tracker import create_app
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import CommitmentVersion
-from tracker.catalog.service import get_commitment
+from tracker.catalog.service import edit_commitment, get_commitment, retire_commitment
+from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.ledger import service as ledger
 from tracker.org.models import Department, Person, Store
@@ -191,6 +192,7 @@ PAGES = [
     "/admin/commitments/sales-7",
     "/admin/commitments/loans-8",
     "/admin/commitments/loans-6",
+    "/admin/commitments/sales-7/retire",
     "/admin/test-email",
 ]
 POSTS = [
@@ -198,6 +200,7 @@ POSTS = [
     "/admin/people/1/active",
     "/admin/commitments/sales-7",
     "/admin/commitments/sales-7/retire",
+    "/admin/commitments/sales-7/reactivate",
     "/admin/stores/SH01/calendar",
     "/admin/stores/SH01/calendar/2026-12-31/remove",
     "/admin/outbox/1/retry",
@@ -518,16 +521,56 @@ def test_a_bad_rule_is_explained_beside_the_field_and_no_version_is_made(
     assert count(CommitmentVersion) == before
 
 
-def test_a_retired_commitment_stays_listed_as_retired(admin, auth, session):
-    token = auth.csrf_token("/admin/commitments/sales-7")
-    assert (
-        admin.post("/admin/commitments/sales-7/retire", data={"csrf_token": token}).status_code
-        == 302
-    )
+def test_retiring_asks_for_a_confirmation_then_stays_listed_as_retired(admin, auth, session):
+    edit = admin.get("/admin/commitments/sales-7").get_data(as_text=True)
+    assert 'href="/admin/commitments/sales-7/retire"' in edit  # a link to the question, no button
+    token = auth.csrf_token("/admin/commitments/sales-7/retire")
+    unconfirmed = admin.post("/admin/commitments/sales-7/retire", data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    assert "Tick it to confirm." in unconfirmed.get_data(as_text=True)
+    session.expire_all()
+    assert not get_commitment(session, "sales-7").retired
+    done = admin.post("/admin/commitments/sales-7/retire", data={"csrf_token": token, "sure": "y"})
+    assert done.status_code == 302
     session.expire_all()
     assert get_commitment(session, "sales-7").retired
     listing = admin.get("/admin/commitments").get_data(as_text=True)
     assert re.search(r'data-code="sales-7" class="muted">.*?retired', listing, re.S)
+
+
+def test_a_retired_commitment_offers_no_preview_or_save_and_is_reactivated_as_a_new_version(
+    admin, auth, session, now
+):
+    commitment = get_commitment(session, "sales-7")
+    before = commitment.current.number
+    retire_commitment(session, commitment, now)
+    session.commit()
+    versions = count(CommitmentVersion)
+    html = admin.get("/admin/commitments/sales-7").get_data(as_text=True)
+    assert 'id="preview"' not in html and 'name="save"' not in html and 'name="preview"' not in html
+    token = auth.csrf_token("/admin/commitments/sales-7")
+    saved = admin.post(
+        "/admin/commitments/sales-7", data={"csrf_token": token, "save": "y", "title_en": "x"}
+    )
+    assert saved.status_code != 302 and count(CommitmentVersion) == versions
+    with pytest.raises(Conflict):  # nor through the service
+        edit_commitment(session, commitment, {"title_en": "x"}, now, None)
+    session.rollback()
+    assert (
+        admin.post("/admin/commitments/sales-7/reactivate", data={"csrf_token": token}).status_code
+        == 302
+    )
+    session.expire_all()
+    commitment = get_commitment(session, "sales-7")
+    assert not commitment.retired and commitment.current.number == before + 1
+    assert 'id="preview"' in admin.get("/admin/commitments/sales-7").get_data(as_text=True)
+
+
+def test_the_new_person_form_offers_the_administrators_own_store_first(admin, session, now):
+    factories.create_store(session, now=now, code="AA01", name="Anshan")  # sorts before SH01
+    session.commit()
+    html = admin.get("/admin/people/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="SH01">|<option value="SH01" selected>', html)
 
 
 # --- working calendar ---

@@ -73,7 +73,9 @@ ROUTES = [
     ("POST", "/admin/people/{person}/active", ADMIN, 302),
     ("GET", "/admin/commitments", ADMIN, 200),
     ("GET", "/admin/commitments/sales-7", ADMIN, 200),
-    ("POST", "/admin/commitments/sales-7/retire", ADMIN, 302),
+    ("GET", "/admin/commitments/sales-7/retire", ADMIN, 200),
+    ("POST", "/admin/commitments/sales-7/retire", ADMIN, 400),  # not confirmed: asked again
+    ("POST", "/admin/commitments/sales-7/reactivate", ADMIN, 409),  # not retired
     ("POST", "/admin/outbox/999999/retry", ADMIN, 404),
     ("GET", "/admin/test-email", ADMIN, 200),
     ("GET", "/admin/risk-bands", ADMIN, 200),

@@ -416,5 +416,14 @@ class MailCheckForm(FlaskForm):
     )
 
 
+class RetireForm(FlaskForm):
+    """Retiring a commitment is confirmed with a tick, not a single click."""
+
+    sure = BooleanField(
+        _l("Yes, retire it: it makes no new deliverables from now on"),
+        validators=[DataRequired(_l("Tick it to confirm."))],
+    )
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token."""

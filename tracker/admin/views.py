@@ -31,6 +31,7 @@ from tracker.admin.forms import (
     OverrideForm,
     PasswordForm,
     PersonForm,
+    RetireForm,
     RiskBandsForm,
     StoreForm,
 )
@@ -42,6 +43,7 @@ from tracker.catalog.service import (
     RULE_FIELDS,
     edit_commitment,
     get_commitment,
+    reactivate_commitment,
     retire_commitment,
     rule_summary,
 )
@@ -251,8 +253,8 @@ def people():
 
 @bp.route("/people/new", methods=["GET", "POST"])
 def person_new():
-    """Add a person with a first password."""
-    form = PersonForm()
+    """Add a person with a first password; the store offered first is the administrator's."""
+    form = PersonForm(store=current_user.store.code)
     _choices(form)
     saved = _saved(
         form,
@@ -382,21 +384,38 @@ def commitment_edit(code: str):
         "admin/commitment_form.html",
         commitment=commitment,
         form=form,
-        preview=_preview(form, commitment, stores),
+        preview=None if commitment.retired else _preview(form, commitment, stores),
         rule_text=rule_summary(commitment, current_user.language)["text"],
         confirm=ConfirmForm(),
     )
 
 
-@bp.post("/commitments/<code>/retire")
+@bp.route("/commitments/<code>/retire", methods=["GET", "POST"])
 def commitment_retire(code: str):
-    """Retire a commitment: it makes no new deliverables; existing ones stay."""
+    """Retire a commitment, once confirmed: it makes no new deliverables; existing ones stay.
+    It can be reactivated later, as a new version."""
     commitment = _found(get_commitment, code)
-    if ConfirmForm().validate_on_submit():
+    if commitment.retired:
+        return redirect(url_for(".commitment_edit", code=code))
+    form = RetireForm()
+    if form.validate_on_submit():
         retire_commitment(db.session, commitment, clock.now())
         db.session.commit()
         flash(_("%(code)s is retired.", code=code), "success")
-    return redirect(url_for(".commitments"))
+        return redirect(url_for(".commitments"))
+    page = render_template("admin/retire.html", commitment=commitment, form=form)
+    return page, 400 if form.is_submitted() else 200
+
+
+@bp.post("/commitments/<code>/reactivate")
+def commitment_reactivate(code: str):
+    """Bring a retired commitment back as a new version of its last wording and rule."""
+    commitment = _found(get_commitment, code)
+    if ConfirmForm().validate_on_submit():
+        version = reactivate_commitment(db.session, commitment, clock.now(), current_user)
+        db.session.commit()
+        flash(_("%(code)s is active again, as version %(n)d.", code=code, n=version.number))
+    return redirect(url_for(".commitment_edit", code=code))
 
 
 # --- working calendar ---

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tracker.calendar.deadlines import Rule
 from tracker.catalog import dealership
 from tracker.catalog.models import KINDS, Commitment, CommitmentVersion
-from tracker.errors import N_, BadInput, NotFound
+from tracker.errors import N_, BadInput, Conflict, NotFound
 from tracker.ledger.service import ensure_event_types, event_type_names
 from tracker.org.models import Department, Person
 from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
@@ -136,6 +136,10 @@ def edit_commitment(
     session: Session, commitment: Commitment, changes: dict, now: datetime, by: Person | None
 ) -> CommitmentVersion:
     """Make a new version with these changes; deliverables already created keep their own."""
+    if commitment.retired:
+        raise Conflict(
+            N_("%(code)s is retired: reactivate it first, as a new version"), code=commitment.code
+        )
     unknown = set(changes) - set(VERSION_FIELDS)
     if unknown:
         raise BadInput(N_("cannot change %(fields)s"), fields=", ".join(sorted(unknown)))
@@ -148,6 +152,20 @@ def retire_commitment(session: Session, commitment: Commitment, now: datetime) -
     """Retire a commitment: it creates no more deliverables (and its reminders stop)."""
     if commitment.retired_at is None:
         commitment.retired_at = now
+
+
+def reactivate_commitment(
+    session: Session, commitment: Commitment, now: datetime, by: Person | None
+) -> CommitmentVersion:
+    """Bring a retired commitment back, as a new version of its last wording and rule: it makes
+    deliverables again from now on (none for the time it was retired)."""
+    if not commitment.retired:
+        raise Conflict(N_("%(code)s is not retired"), code=commitment.code)
+    current = commitment.current
+    commitment.retired_at = None
+    return _add_version(
+        session, commitment, {f: getattr(current, f) for f in VERSION_FIELDS}, now, by
+    )
 
 
 def _add_version(
