@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.calendar.deadlines import due_after
@@ -37,7 +38,7 @@ from tracker.ledger.models import (
 )
 from tracker.ledger.service import NewEvent, _audit, event_fields, record_event
 from tracker.ledger.signals import deliverable_decided
-from tracker.org.models import Person
+from tracker.org.models import Person, Store
 
 FIELDS = ("occurred_at", "reference", "customer", "vin", "amount")
 
@@ -100,6 +101,52 @@ def refuse_similar(session: Session, new: NewEvent) -> None:
             id=existing[0].id,
             store=new.store.code,
         )
+
+
+def external_event(
+    session: Session, store_id: int, source: str, external_id: str
+) -> BusinessEvent | None:
+    """The event another system already sent with this id, if any."""
+    return session.scalar(
+        select(BusinessEvent).where(
+            BusinessEvent.store_id == store_id,
+            BusinessEvent.source == source,
+            BusinessEvent.external_id == external_id,
+        )
+    )
+
+
+def record_external(
+    session: Session, new: NewEvent, *, by: Person | None, now: datetime
+) -> tuple[BusinessEvent, list[Deliverable], bool]:
+    """Record an event another system sent (`new.source`, `new.external_id`), once: the same id
+    again gives the first event and its deliverables, and creates nothing (False). Two at once
+    are told apart by the unique index: the one that loses finds the winner's event."""
+    if not (new.source and new.external_id):
+        raise BadInput(N_("an event sent by another system needs both its source and its id"))
+    _hold_store(session, new.store.id)
+    found = external_event(session, new.store.id, new.source.strip(), new.external_id.strip())
+    if found is not None:
+        return found, deliverables_of(session, found), False
+    try:
+        with session.begin_nested():
+            event, created = record_event(session, new, by=by, now=now)
+    except IntegrityError:
+        found = external_event(session, new.store.id, new.source.strip(), new.external_id.strip())
+        if found is None:
+            raise
+        return found, deliverables_of(session, found), False
+    return event, created, True
+
+
+def _hold_store(session: Session, store_id: int) -> None:
+    """Serialize the look-up and the insert of external events per store, until the transaction
+    ends: the store's row locked (PostgreSQL), or the write lock taken before any read (SQLite,
+    where a reading transaction that then writes could only fail with "database is locked")."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Store).where(Store.id == store_id).values(code=Store.code))
+    else:
+        session.execute(select(Store.id).where(Store.id == store_id).with_for_update())
 
 
 def record_new(

@@ -51,6 +51,10 @@ class BusinessEvent(db.Model):
     """Something that happened in a store (a car delivered, a loan paid out) with its reference."""
 
     __tablename__ = "business_event"
+    __table_args__ = (
+        # What a DMS export or the API says an event is: each (store, source, id) recorded once.
+        Index("uq_business_event_external", "store_id", "source", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)
@@ -65,6 +69,10 @@ class BusinessEvent(db.Model):
     # A wrongly recorded event is cancelled, never deleted: when and why (who: the audit trail).
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Where it came from when a system sent it (an import mapping's name, "api"), and that
+    # system's own id for it; both None when a person recorded it.
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     store: Mapped[Store] = relationship()
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])

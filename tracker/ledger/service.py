@@ -171,6 +171,9 @@ class NewEvent:
     customer: str | None = None
     vin: str | None = None
     amount: Decimal | str | None = None
+    # Sent by another system (a DMS export, the API): where from, and its own id for it.
+    source: str | None = None
+    external_id: str | None = None
 
 
 def record_event(
@@ -200,6 +203,7 @@ def create_event(
         store=new.store,
         type=new.type,
         **fields,
+        **_external(new),
         recorded_by_id=by.id if by else None,
         recorded_at=now,
     )
@@ -227,6 +231,17 @@ def event_fields(session: Session, new: NewEvent, now: datetime) -> dict:
         "vin": vin,
         "amount": _amount(new.amount),
     }
+
+
+def _external(new: NewEvent) -> dict:
+    """The sending system's name and id for the event, checked (both or neither)."""
+    source = (new.source or "").strip() or None
+    external_id = (new.external_id or "").strip() or None
+    if (source is None) != (external_id is None):
+        raise BadInput(N_("an event sent by another system needs both its source and its id"))
+    if source is not None and (len(source) > 40 or len(external_id) > 100):
+        raise BadInput(N_("a source has at most 40 characters and an external id at most 100"))
+    return {"source": source, "external_id": external_id}
 
 
 def create_event_deliverables(
