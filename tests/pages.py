@@ -100,3 +100,49 @@ def snapshot(connection=None) -> dict[str, list[tuple]]:
         t: sorted(map(tuple, connection.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
         for t in tables
     }
+
+
+def other_departments_history(session, store, people, now):
+    """Earlier work of Loans, Insurance and Customer Service, so the scorecard has neighbours:
+    imported history, as `tracker deliverable ... --at` would (the times are given)."""
+    start = now - timedelta(days=12)
+    plan = [  # (event type, provider, hours after the event it was handed in, returned first)
+        ("loan_disbursed", "loans", 3, False),
+        ("loan_disbursed", "loans", 5, False),
+        ("loan_disbursed", "loans", 200, False),
+        ("policy_issued", "insurance", 2, False),
+        ("policy_issued", "insurance", 4, True),
+        ("policy_issued", "insurance", None, False),
+        ("vehicle_picked_up", "service", 1, False),
+        ("vehicle_picked_up", "service", 30, True),
+    ]
+    finance = people["finance.clerk"]
+    for n, (event_type, provider, hours, returned) in enumerate(plan):
+        at = start + timedelta(hours=n)
+        _, created = ledger.record_event(
+            session,
+            ledger.NewEvent(
+                store=store,
+                type=event_type,
+                occurred_at=at,
+                reference=f"H-{n:03d}",
+                amount="1800.00",
+            ),
+            by=people[f"{provider}.clerk"],
+            now=at,
+        )
+        if hours is None:
+            continue
+        for d in created:
+            handed = at + timedelta(hours=hours)
+            evidence = ledger.Evidence(reference=f"H-{n:03d}", amount="1800.00")
+            by = people[f"{provider}.clerk"]
+            ledger.submit(session, d, by=by, now=handed, evidence=evidence, late_reason="late")
+            if returned:
+                ledger.return_deliverable(
+                    session, d, by=finance, now=handed + timedelta(hours=1), reason="incomplete"
+                )
+                handed += timedelta(hours=2)
+                ledger.submit(session, d, by=by, now=handed, evidence=evidence, late_reason="x")
+            ledger.accept(session, d, by=finance, now=handed + timedelta(hours=1))
+    session.commit()

@@ -10,53 +10,23 @@ docs/screenshots/ (the README shows them)."""
 import io
 import os
 import shutil
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.pages import PDF, deliver
-from tracker.ledger import service as ledger
+from tests import browsing
+from tests.browsing import ARTIFACTS, ROOT, needs_chromium, sign_in
+from tests.pages import PDF, deliver, other_departments_history
 from tracker.ledger.models import Deliverable, Submission
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "artifacts" / "e2e"
-PASSWORD = "correct-horse-42"
+SHOTS = ARTIFACTS / "e2e"
+live_server, browser = browsing.live_server, browsing.browser  # the fixtures
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app served over HTTP on a free port of 127.0.0.1, in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 class Person:
@@ -65,17 +35,7 @@ class Person:
     steps = 0
 
     def __init__(self, browser, base: str, email: str):
-        self.context = browser.new_context(
-            base_url=base, viewport={"width": 1280, "height": 800}, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-        self.page.goto("/login")
-        self.page.fill("#email", email)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("main button[type=submit]")
-        self.page.wait_for_load_state()
-        assert "/login" not in self.page.url, f"{email} could not sign in"
+        self.context, self.page = sign_in(browser, base, email)
 
     def shot(self, name: str) -> Path:
         Person.steps += 1
@@ -97,7 +57,7 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
     clerk = people["sales.clerk"]
     deliver(session, store, clerk, ago=timedelta(days=1), ref="D-0990", customer="Li Na")
     deliver(session, store, clerk, ref="D-0991", customer="Zhang Min")
-    _other_departments_history(session, store, people, now)
+    other_departments_history(session, store, people, now)
 
     # 1. The Sales clerk records a delivery that happened two weeks ago at 10:00 (the event
     # time is the person's input): its accessories slip (3 working days) is already overdue.
@@ -126,7 +86,7 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
     row = page.locator(f"tr#d{sales7.id}")
     assert " late" in row.inner_text()
     clerk_page = clerk.shot("our-department")
-    page.set_viewport_size({"width": 390, "height": 844})  # on a phone: the table scrolls
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone: the rows stack
     clerk.shot("our-department-phone")
     page.set_viewport_size({"width": 1280, "height": 800})
     row.locator("text=Submit").click()
@@ -223,52 +183,6 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
         docs.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(clerk_page, docs / "clerk.png")
         shutil.copyfile(scorecard_page, docs / "scorecard.png")
-
-
-def _other_departments_history(session, store, people, now):
-    """Earlier work of Loans, Insurance and Customer Service, so the scorecard has neighbours:
-    imported history, as `tracker deliverable ... --at` would (the times are given)."""
-    start = now - timedelta(days=12)
-    plan = [  # (event type, provider, hours after the event it was handed in, returned first)
-        ("loan_disbursed", "loans", 3, False),
-        ("loan_disbursed", "loans", 5, False),
-        ("loan_disbursed", "loans", 200, False),
-        ("policy_issued", "insurance", 2, False),
-        ("policy_issued", "insurance", 4, True),
-        ("policy_issued", "insurance", None, False),
-        ("vehicle_picked_up", "service", 1, False),
-        ("vehicle_picked_up", "service", 30, True),
-    ]
-    finance = people["finance.clerk"]
-    for n, (event_type, provider, hours, returned) in enumerate(plan):
-        at = start + timedelta(hours=n)
-        _, created = ledger.record_event(
-            session,
-            ledger.NewEvent(
-                store=store,
-                type=event_type,
-                occurred_at=at,
-                reference=f"H-{n:03d}",
-                amount="1800.00",
-            ),
-            by=people[f"{provider}.clerk"],
-            now=at,
-        )
-        if hours is None:
-            continue
-        for d in created:
-            handed = at + timedelta(hours=hours)
-            evidence = ledger.Evidence(reference=f"H-{n:03d}", amount="1800.00")
-            by = people[f"{provider}.clerk"]
-            ledger.submit(session, d, by=by, now=handed, evidence=evidence, late_reason="late")
-            if returned:
-                ledger.return_deliverable(
-                    session, d, by=finance, now=handed + timedelta(hours=1), reason="incomplete"
-                )
-                handed += timedelta(hours=2)
-                ledger.submit(session, d, by=by, now=handed, evidence=evidence, late_reason="x")
-            ledger.accept(session, d, by=finance, now=handed + timedelta(hours=1))
-    session.commit()
 
 
 def _file(name: str) -> dict:

@@ -583,7 +583,7 @@ def test_deliverable_page_shows_every_submission_and_the_whole_history(
     assert "Accessories slip" in html  # the checklist of the version
     assert "bank was slow" in html and "unsigned" in html and "sign p.2" in html
     for action in ("created", "submitted", "returned"):
-        assert f"<td>{action}" in html
+        assert f'<td data-label="What">{action}' in html
     assert "finance clerk" in html and "sales clerk" in html
     assert f'href="/deliverables/{d.id}/submit"' in html  # returned: the clerk may submit again
 
