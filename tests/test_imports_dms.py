@@ -162,7 +162,9 @@ def test_the_sample_export_in_docs_reads_with_its_mapping(session, store, mappin
     assert events[4].occurred_at.utcoffset() == timedelta(hours=8)
 
 
-def test_two_imports_of_the_same_file_at_once_import_each_row_once(app, session, store, mapping, now):
+def test_two_imports_of_the_same_file_at_once_import_each_row_once(
+    app, session, store, mapping, now
+):
     store_id = store.id
     data = _csv(_rows(store, now, 20))
     barrier = threading.Barrier(2, timeout=30)
@@ -210,7 +212,9 @@ def test_the_watched_folder_imports_each_file_once(runner, session, store, mappi
     assert _count(session, BusinessEvent) == 4 and _count(session, ImportedFile) == 2
 
 
-def test_the_command_counts_created_already_and_errors(runner, session, store, mapping, now, tmp_path):
+def test_the_command_counts_created_already_and_errors(
+    runner, session, store, mapping, now, tmp_path
+):
     path = tmp_path / "e.csv"
     path.write_bytes(_csv(_rows(store, now, 2)))
     args = ["tracker", "import", "events", str(path), "--store", "SH01", "--mapping", "dms-daily"]
