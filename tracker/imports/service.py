@@ -261,6 +261,7 @@ def preview(
     """Each row's outcome, nothing written: new, already imported (or earlier in the file),
     or an error with its reason."""
     rows = [Row(line=i + 2, values=v) for i, v in enumerate(table)]
+    types = list(session.scalars(select(EventType)))  # held: each row's check finds them
     for row in rows:
         try:
             row.new = to_event(row.values, mapping, store)
@@ -271,6 +272,7 @@ def preview(
                 )
         except TrackerError as exc:
             row.status, row.error = "error", exc
+    del types
     seen = set()
     ids = [r.new.external_id for r in rows if r.status == "new"]
     known = events.external_ids(session, store.id, mapping.name, ids)

@@ -34,6 +34,7 @@ from tracker.ledger.models import (
     AuditEntry,
     BusinessEvent,
     Deliverable,
+    EventType,
     Waiver,
 )
 from tracker.ledger.service import NewEvent, _audit, event_fields, record_event
@@ -185,6 +186,9 @@ def record_external_many(
         ):
             known[(event.source, event.external_id)] = event
     calendar = store_calendar(session, store)
+    # Held here: the session keeps objects only while someone refers to them, and the check of
+    # each event's type would otherwise load its type again for every row.
+    types = list(session.scalars(select(EventType)))
     results = []
     for new in news:
         key = (new.source.strip(), new.external_id.strip())
@@ -194,6 +198,7 @@ def record_external_many(
         event, created = record_event(session, new, by=by, now=now, calendar=calendar)
         known[key] = event
         results.append((event, created, True))
+    del types
     return results
 
 
