@@ -707,3 +707,46 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- a DMS export (issue 13): the import's benchmark reads it ---
+
+DMS_HEADERS = ["流水号", "业务类型", "发生时间", "合同号", "客户名称", "车架号", "金额"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+
+
+def write_dms_export(path, rows: int, *, store_code: str, now: datetime, seed: int = 7) -> None:
+    """A realistic DMS export of `rows` events over the 30 days before `now`: Chinese headers
+    and event names (as docs/dms-mapping.json maps them), store-local times without an offset,
+    deal numbers shared by a deal's events, VINs on vehicle events, amounts on money events."""
+    import csv
+
+    from tracker.catalog.dealership import EVENT_TYPES
+
+    rng = random.Random(seed)
+    names = {code: zh for code, (_en, zh) in EVENT_TYPES.items() if code in DAILY_EVENTS}
+    types = list(names)
+    weights = [DAILY_EVENTS[t] for t in types]
+    zone_now = now.astimezone(UTC) + timedelta(hours=8)  # Shanghai wall clock, no DST
+    with open(path, "w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerow(DMS_HEADERS)
+        for i in range(rows):
+            kind = rng.choices(types, weights)[0]
+            at = zone_now - timedelta(days=rng.uniform(1, 30))
+            deal = f"HT-{at:%Y%m}-{rng.randrange(1, rows // 2 + 2):05d}"
+            vin = "".join(rng.choices("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", k=17))
+            vehicle = kind.startswith("vehicle") or kind in ("registration_done",)
+            money = kind in ("customer_payment", "loan_disbursed", "deal_settlement")
+            writer.writerow(
+                [
+                    f"{store_code}-{at:%Y%m%d}-{i:06d}",
+                    names[kind],
+                    at.strftime("%Y-%m-%d %H:%M"),
+                    deal,
+                    rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                    vin if vehicle else "",
+                    f"{rng.randrange(2_000, 300_000)}.00" if money else "",
+                ]
+            )

@@ -80,6 +80,10 @@ ROUTES = [
     ("GET", "/admin/test-email", ADMIN, 200),
     ("GET", "/admin/risk-bands", ADMIN, 200),
     ("POST", "/admin/risk-bands", ADMIN, 200),  # the form again, with what is missing
+    ("GET", "/imports", RECEIVING | LEADS, 200),
+    ("POST", "/imports", RECEIVING | LEADS, 400),  # the form again: no file
+    ("POST", "/imports/run", RECEIVING | LEADS, 400),  # nothing previewed
+    ("POST", "/profile/feed", EVERYONE, 302),
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 
@@ -126,7 +130,8 @@ def test_signed_out_visitors_reach_only_the_sign_in_page_and_static_files(client
 
 def test_no_route_escapes_the_authorization_walks(app):
     """Adding a page means saying who may open it, here or in test_ledger_access.py."""
-    walked = [path for _, path, _, _ in ROUTES + LEDGER_ROUTES] + ["/login"]
+    # The calendar feed answers its secret key, not a session (tests/test_feeds_ical.py).
+    walked = [path for _, path, _, _ in ROUTES + LEDGER_ROUTES] + ["/login", "/feed/key.ics"]
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

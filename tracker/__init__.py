@@ -67,7 +67,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.closing import cli as closing_cli
     from tracker.closing.views import bp as closing_bp
     from tracker.cockpit.views import bp as cockpit_bp
+    from tracker.feeds import cli as feeds_cli
+    from tracker.feeds.views import bp as feeds_bp
     from tracker.home import bp as home_bp
+    from tracker.imports import cli as imports_cli
+    from tracker.imports.views import bp as imports_bp
     from tracker.inbox.views import bp as inbox_bp
     from tracker.ledger import cli as ledger_cli
     from tracker.ledger.views import bp as ledger_bp
@@ -83,7 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
     areas = (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli)
-    for area in (*areas, closing_cli):
+    for area in (*areas, closing_cli, imports_cli, feeds_cli):
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
@@ -95,6 +99,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(closing_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(feeds_bp)
     return app
 
 

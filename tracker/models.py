@@ -4,6 +4,8 @@ from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
+from tracker.feeds.models import FeedKey
+from tracker.imports.models import ImportedFile, ImportMapping
 from tracker.ledger.models import (
     AuditEntry,
     BusinessEvent,
@@ -27,6 +29,9 @@ __all__ = [
     "Deliverable",
     "Department",
     "EventType",
+    "FeedKey",
+    "ImportedFile",
+    "ImportMapping",
     "MonthClose",
     "GroupSetting",
     "OutboxItem",

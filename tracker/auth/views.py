@@ -1,6 +1,6 @@
 """Signing in and out, and one's own profile and password."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +10,7 @@ from tracker.auth.forms import ChangePasswordForm, ProfileForm, SignInForm
 from tracker.auth.service import SignInRefused
 from tracker.errors import BadInput
 from tracker.extensions import db
+from tracker.feeds import service as feeds
 
 bp = Blueprint("auth", __name__)
 
@@ -56,7 +57,8 @@ def profile():
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    feed_url = feeds.profile_url(db.session, current_user, current_app.config["BASE_URL"])
+    return render_template("auth/profile.html", form=form, feed_url=feed_url)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

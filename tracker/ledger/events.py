@@ -34,6 +34,7 @@ from tracker.ledger.models import (
     AuditEntry,
     BusinessEvent,
     Deliverable,
+    EventType,
     Waiver,
 )
 from tracker.ledger.service import NewEvent, _audit, event_fields, record_event
@@ -137,6 +138,68 @@ def record_external(
             raise
         return found, deliverables_of(session, found), False
     return event, created, True
+
+
+def external_ids(session: Session, store_id: int, source: str, ids: list[str]) -> set[str]:
+    """Which of these ids the source has already sent to the store (one query per 500 ids)."""
+    ids = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):  # within every database's limit of parameters
+        found.update(
+            session.scalars(
+                select(BusinessEvent.external_id).where(
+                    BusinessEvent.store_id == store_id,
+                    BusinessEvent.source == source,
+                    BusinessEvent.external_id.in_(ids[start : start + 500]),
+                )
+            )
+        )
+    return found
+
+
+def hold_store(session: Session, store_id: int) -> None:
+    """Hold the store against other senders of external events until the transaction ends."""
+    _hold_store(session, store_id)
+
+
+def record_external_many(
+    session: Session, store: Store, news: list[NewEvent], *, by: Person | None, now: datetime
+) -> list[tuple[BusinessEvent, list[Deliverable] | None, bool]]:
+    """`record_external` for a whole file of one store's events: the store held once, the ids
+    already recorded looked up at once, the working calendar read once. Each result is (event,
+    the deliverables created or None when it was there already, created). The same id twice in
+    the batch is recorded once. Every other sender of external events holds the same store
+    lock, so no other import or API call can slip the same id in between look-up and insert."""
+    for new in news:
+        if not (new.source and new.external_id) or new.store.id != store.id:
+            raise BadInput(N_("an event sent by another system needs both its source and its id"))
+    _hold_store(session, store.id)
+    known: dict[tuple[str, str], BusinessEvent] = {}
+    keys = {(n.source.strip(), n.external_id.strip()) for n in news}
+    ids = sorted({external_id for _source, external_id in keys})
+    for start in range(0, len(ids), 500):  # within every database's limit of parameters
+        for event in session.scalars(
+            select(BusinessEvent).where(
+                BusinessEvent.store_id == store.id,
+                BusinessEvent.external_id.in_(ids[start : start + 500]),
+            )
+        ):
+            known[(event.source, event.external_id)] = event
+    calendar = store_calendar(session, store)
+    # Held here: the session keeps objects only while someone refers to them, and the check of
+    # each event's type would otherwise load its type again for every row.
+    types = list(session.scalars(select(EventType)))
+    results = []
+    for new in news:
+        key = (new.source.strip(), new.external_id.strip())
+        if key in known:
+            results.append((known[key], None, False))
+            continue
+        event, created = record_event(session, new, by=by, now=now, calendar=calendar)
+        known[key] = event
+        results.append((event, created, True))
+    del types
+    return results
 
 
 def _hold_store(session: Session, store_id: int) -> None:
