@@ -3,9 +3,9 @@ field) and describe what goes out in the OpenAPI document."""
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from tracker.validation import MAX_ID, amount_fits, has_nul
+from tracker.validation import amount_fits, has_nul
 
-from .service import DEFAULT_LIMIT, MAX_LIMIT
+from .service import DB_INT_MAX, DEFAULT_LIMIT, MAX_LIMIT
 
 
 def _local(value, store):
@@ -203,7 +203,7 @@ class SubmitIn(Strict):
     amount = Text(load_default=None, validate=validate.Length(max=30))
     note = Text(load_default=None, validate=validate.Length(max=2000))
     late_reason = Text(load_default=None, validate=validate.Length(max=2000))
-    version = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID))
+    version = fields.Integer(load_default=None, validate=validate.Range(1, DB_INT_MAX))
     file = fields.Raw(
         load_default=None,
         metadata={"type": "string", "format": "binary", "description": "The evidence file"},
@@ -213,7 +213,7 @@ class SubmitIn(Strict):
 class VersionIn(Strict):
     version = fields.Integer(
         load_default=None,
-        validate=validate.Range(1, MAX_ID),
+        validate=validate.Range(1, DB_INT_MAX),
         metadata={"description": "The version last read: refused (409) if it changed since"},
     )
 

@@ -24,6 +24,9 @@ from .problems import FieldError
 
 PREFIX = "trk_"  # tells a tracker token apart in a config file or a leaked log
 MAX_LIMIT = 200
+# Ids and versions are INTEGER columns: PostgreSQL refuses a larger number in a query (an error,
+# not "no row"), so a larger id is simply not found.
+DB_INT_MAX = 2**31 - 1
 DEFAULT_LIMIT = 50
 
 
@@ -99,7 +102,7 @@ def all_tokens(session: Session) -> list[ApiToken]:
 
 def revoke(session: Session, token_id: int, *, by: Person | None, now: datetime) -> ApiToken:
     """Revoke a token (its owner or an administrator; None: the operator)."""
-    token = session.get(ApiToken, token_id)
+    token = session.get(ApiToken, token_id) if token_id <= DB_INT_MAX else None
     if token is None:
         raise NotFound(N_("no token %(id)s"), id=token_id)
     if by is not None:
@@ -135,7 +138,7 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        if not text.isdigit() or len(text) > 18:
+        if not text.isdigit() or len(text) > 10 or int(text) > DB_INT_MAX:
             raise ValueError
         return int(text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -185,7 +188,7 @@ def events_query(session: Session, person: Person, *, store: str | None, referen
 
 def visible_event(session: Session, person: Person, event_id: int) -> BusinessEvent:
     """The event, if this person sees it (else NotFound: nothing told about it)."""
-    event = session.get(BusinessEvent, event_id)
+    event = session.get(BusinessEvent, event_id) if event_id <= DB_INT_MAX else None
     if event is None or not ledger_permissions.may_see_event(person, event):
         raise NotFound(N_("no event %(id)s"), id=event_id)
     return event
@@ -234,7 +237,8 @@ def deliverables_query(session: Session, person: Person, f: DeliverableFilters, 
 
 
 def visible_deliverable(session: Session, person: Person, deliverable_id: int) -> Deliverable:
-    deliverable = session.get(Deliverable, deliverable_id)
+    found = deliverable_id <= DB_INT_MAX
+    deliverable = session.get(Deliverable, deliverable_id) if found else None
     if deliverable is None or not ledger_permissions.may_see_deliverable(person, deliverable):
         raise NotFound(N_("no deliverable %(id)s"), id=deliverable_id)
     return deliverable
