@@ -60,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         navigation,
     )
     from tracker.admin.views import bp as admin_bp
+    from tracker.api import cli as api_cli
+    from tracker.api import docs as api_docs
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar import cli as calendar_cli
     from tracker.catalog import cli as catalog_cli
@@ -87,7 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
     areas = (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli)
-    for area in (*areas, closing_cli, imports_cli, feeds_cli):
+    for area in (*areas, closing_cli, imports_cli, feeds_cli, api_cli):
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
@@ -101,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
+    api_docs.init_app(app)
     return app
 
 

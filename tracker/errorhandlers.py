@@ -94,8 +94,12 @@ def init_app(app: Flask) -> None:
     """Register the handlers for HTTP errors, domain errors and crashes."""
     app.logger.addFilter(HideValues())  # Flask logs every crash here before the 500 page
 
+    from tracker.api import problems
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if problems.applies():
+            return problems.from_http(exc)
         if wants_json():
             return jsonify(error=exc.description, status=exc.code), exc.code
         if exc.code in (403, 404):
@@ -105,6 +109,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(TrackerError)
     def domain_error(exc: TrackerError):
         db.session.rollback()  # nothing half-written stays behind
+        if problems.applies():
+            return problems.from_domain(exc)
         if wants_json():
             return jsonify(error=exc.message, status=exc.status), exc.status
         return render_template("errors/generic.html", message=exc.localized()), exc.status
@@ -112,6 +118,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
+        if problems.applies():
+            return problems.server_error()
         if wants_json():
             return jsonify(error="internal error", status=500), 500
         return render_template("errors/500.html"), 500

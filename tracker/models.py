@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from tracker.api.models import ApiToken
 from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride
 from tracker.catalog.models import Commitment, CommitmentVersion
@@ -19,6 +20,7 @@ from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 from tracker.scorecards.models import ScoreMonth
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "BusinessEvent",
     "CalendarOverride",
