@@ -443,25 +443,38 @@ def _deliverable(ids: Ids, c: dict, store: dict, due: datetime, created: datetim
     )
 
 
+def history_days(instant: datetime, years: int) -> int:
+    """The days of `years` calendar years back from `instant` (365 for one ordinary year)."""
+    try:
+        earlier = instant.replace(year=instant.year - years)
+    except ValueError:  # 29 February
+        earlier = instant.replace(year=instant.year - years, day=28)
+    return (instant - earlier).days
+
+
 def generate(
     url: str,
     *,
     stores: int = 200,
     scale: float = 1.0,
-    days: int = 365,
+    days: int | None = None,
+    years: int = 1,
     now: str = DEFAULT_NOW,
     history: int | None = None,
     seed: int = 7,
     fresh: bool = True,
     log=lambda text: print(text, file=sys.stderr, flush=True),
 ) -> dict:
-    """Fill `url` with a dealer group's year up to `now`; return what was made.
+    """Fill `url` with `years` of a dealer group's history up to `now` (or `days` of it, when
+    given); return what was made.
 
     `scale` multiplies the number of stores. `history`, when given, makes only about that many
     deliverables due before `now` (events thinned out, no past recurring ones), with the same
     stores, people and future recurring deliverables: the small twin of a big database."""
     started = time.perf_counter()
     instant = datetime.fromisoformat(now).astimezone(UTC)
+    if days is None:
+        days = history_days(instant, years)
     start = instant - timedelta(days=days)
     n_stores = max(1, round(stores * scale))
     if fresh:
@@ -656,6 +669,7 @@ def generate(
         "statuses": statuses,
         "score_month_rows": rollup_rows,
         "deadline_engine_calls": dues.calls,
+        "days": days,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -684,7 +698,12 @@ def main(argv=None) -> None:
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'instance' / 'bench.sqlite'}")
     parser.add_argument("--stores", type=int, default=200)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies --stores")
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument(
+        "--years", type=int, default=1, help="years of history (10: about 11M deliverables)"
+    )
+    parser.add_argument(
+        "--days", type=int, default=None, help="days of history (overrides --years)"
+    )
     parser.add_argument("--now", default=DEFAULT_NOW, help="the year's last instant (ISO 8601)")
     parser.add_argument("--history", type=int, default=None, help="only ~N past deliverables")
     parser.add_argument("--seed", type=int, default=7)
@@ -697,6 +716,7 @@ def main(argv=None) -> None:
         stores=args.stores,
         scale=args.scale,
         days=args.days,
+        years=args.years,
         now=args.now,
         history=args.history,
         seed=args.seed,
