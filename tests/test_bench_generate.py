@@ -1,13 +1,14 @@
 """The benchmark's generator writes what the ledger itself would: due times from the deadline
 engine, recurring deliverables the scheduler recognises as made, every state of a life."""
 
+import json
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bench.generate import generate
+from bench.generate import generate, history_days, main
 from tracker.calendar.deadlines import event_due
 from tracker.calendar.service import store_calendar
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
@@ -72,3 +73,20 @@ def test_the_scorecard_counts_every_generated_deliverable_of_the_month(generated
     rows = scorecard(session, month=month, now=datetime.fromisoformat(NOW))
     due = session.scalar(select(func.count()).where(Deliverable.due_month == month))
     assert sum(r.due for r in rows) == due > 0
+
+
+def test_years_generates_that_many_calendar_years_of_history(app, session, database_url, capsys):
+    main(["--database-url", database_url, "--stores", "1", "--years", "2", "--keep", "--now", NOW])
+    made = json.loads(capsys.readouterr().out)
+    instant = datetime.fromisoformat(NOW)
+    assert made["days"] == 730 == history_days(instant, 2)
+    session.expire_all()
+    first = session.scalar(select(func.min(BusinessEvent.occurred_at)))
+    assert timedelta(days=720) < instant - first <= timedelta(days=730)
+    months = session.scalar(select(func.count(func.distinct(Deliverable.due_month))))
+    assert months >= 24
+    assert made["deliverables"] > 730 * 10
+
+
+def test_one_year_stays_the_default():
+    assert history_days(datetime.fromisoformat(NOW), 1) == 365
