@@ -776,12 +776,11 @@ class _Shift:
         )
 
 
-def _copy_statements(shift: _Shift, k: int, top: dict) -> list[str]:
-    """INSERT ... SELECT statements copying the base year's rows k x 52 weeks back; ids move
-    up by k x the base's highest id, so nothing collides and no sequence is needed."""
+def _copy_statements(shift: _Shift, k: int, off: dict) -> list[str]:
+    """INSERT ... SELECT statements copying the base year's rows (created since `:since`; the
+    copies are older) k x 52 weeks back; ids move up by `off`, each table's highest id."""
     days = k * WEEKS_52
-    off = {t: k * top[t] for t in top}
-    base = "d.created_at >= :since AND d.due_at <= :now AND d.id <= :top_d"
+    base = "d.created_at >= :since AND d.due_at <= :now"
 
     def copy(table: str, columns: dict, source: str, where: str) -> str:
         names = ", ".join(f'"{c}"' for c in columns)
@@ -835,65 +834,99 @@ def _copy_statements(shift: _Shift, k: int, top: dict) -> list[str]:
             "business_event",
             event_columns,
             "business_event e",
-            "e.occurred_at >= :since AND e.id <= :top_e",
+            "e.occurred_at >= :since",
         ),
         copy("deliverable", d_columns, "deliverable d", base),
         copy(
             "submission",
             s_columns,
             "submission s JOIN deliverable d ON d.id = s.deliverable_id",
-            base + " AND s.id <= :top_s",
+            base,
         ),
         copy(
             "waiver",
             w_columns,
             "waiver w JOIN deliverable d ON d.id = w.deliverable_id",
-            base + " AND w.id <= :top_w",
+            base,
         ),
     ]
+
+
+def _tops(conn) -> dict:
+    return {
+        t: conn.execute(select(func.max(m.id))).scalar() or 0
+        for t, m in (
+            ("business_event", BusinessEvent),
+            ("deliverable", Deliverable),
+            ("submission", Submission),
+            ("waiver", Waiver),
+        )
+    }
+
+
+COPIED_TABLES = ("business_event", "deliverable", "submission", "waiver")
+
+
+def _secondary_indexes(conn) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the copied tables' indexes that no constraint owns."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(
+            sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            ),
+            {"t": list(COPIED_TABLES)},
+        ).all()
+    names = ", ".join(f"'{t}'" for t in COPIED_TABLES)
+    return conn.execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({names})"
+        )
+    ).all()
 
 
 def add_earlier_years(engine: sa.Engine, now: datetime, years: int, log=lambda text: None) -> int:
     """Make `years` of history from the last generated 52 weeks: copies of those weeks' past
     rows (events, deliverables due by now, their submissions and waivers), each moved back by a
     further 52 weeks, written by the database itself (INSERT ... SELECT, one copy a
-    transaction). Due times keep their weekday and hour but not the holidays of those years.
-    Returns the copies made."""
+    transaction, the tables' secondary indexes dropped meanwhile and built again at the end).
+    Due times keep their weekday and hour but not the holidays of those years. Copies already
+    there are kept (an interrupted run goes on). Returns the copies in the database."""
     since = now - timedelta(days=WEEKS_52)
     with engine.connect() as conn:
         zones = set(conn.scalars(select(Store.timezone).where(Store.code.like("S%"))))
-        top = {
-            t: conn.execute(select(func.max(m.id))).scalar() or 0
-            for t, m in (
-                ("business_event", BusinessEvent),
-                ("deliverable", Deliverable),
-                ("submission", Submission),
-                ("waiver", Waiver),
-            )
-        }
+        first = conn.execute(select(func.min(BusinessEvent.occurred_at))).scalar()
     if len(zones) != 1:
         raise RuntimeError(f"earlier years need the generated stores in one zone, not {zones}")
+    first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
+    done = max(0, round((since - first) / timedelta(days=WEEKS_52)))
+    if done >= years - 1:
+        return done
     zone = zones.pop()
     offset = now.astimezone(ZoneInfo(zone)).utcoffset()
     shift = _Shift(engine.dialect.name, zone, int(offset.total_seconds() // 3600))
     stamp = UTCDateTime()
-    params = [
-        sa.bindparam("since", since, type_=stamp),
-        sa.bindparam("now", now, type_=stamp),
-        sa.bindparam("top_d", top["deliverable"]),
-        sa.bindparam("top_e", top["business_event"]),
-        sa.bindparam("top_s", top["submission"]),
-        sa.bindparam("top_w", top["waiver"]),
-    ]
-    for k in range(1, years):
+    params = [sa.bindparam("since", since, type_=stamp), sa.bindparam("now", now, type_=stamp)]
+    with engine.begin() as conn:
+        indexes = _secondary_indexes(conn)
+        for name, _sql in indexes:
+            conn.execute(sa.text(f'DROP INDEX "{name}"'))
+    try:
+        for k in range(done + 1, years):
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                for statement in _copy_statements(shift, k, _tops(conn)):
+                    text = sa.text(statement)
+                    conn.execute(text.bindparams(*(p for p in params if f":{p.key}" in statement)))
+            log(f"  year -{k}: copied in {time.perf_counter() - started:.0f}s")
+    finally:
         started = time.perf_counter()
         with engine.begin() as conn:
-            for statement in _copy_statements(shift, k, top):
-                text = sa.text(statement)
-                names = {p.key for p in params if f":{p.key}" in statement}
-                conn.execute(text.bindparams(*(p for p in params if p.key in names)))
-        log(f"  year -{k}: copied in {time.perf_counter() - started:.0f}s")
-    return max(0, years - 1)
+            for _name, sql in indexes:
+                conn.execute(sa.text(sql))
+        log(f"  {len(indexes)} indexes built again in {time.perf_counter() - started:.0f}s")
+    return years - 1
 
 
 def _finish(engine: sa.Engine) -> None:

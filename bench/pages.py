@@ -407,13 +407,14 @@ def run_pages(
     samples: int,
     only: list[str] | None,
     twin: bool = True,
+    twin_url: str | None = None,
     limit_ms: float | None = None,
 ) -> dict:
     deliverables = count_generated(url)
     limit_ms = limit_ms or (300.0 if deliverables > 5_000_000 else 150.0)
     small: dict[str, Page] = {}
     if twin:
-        small_url = sibling_url(url, "small")
+        small_url = twin_url or sibling_url(url, "small")
         if count_generated(small_url) == 0:
             log(f"generating the small twin at {small_url}")
             generate(
@@ -447,8 +448,10 @@ def run_pages(
         row.update(page.figures)
         twin_page = small.get(page.key)
         if twin_page is not None and "queries" in page.figures:
+            # (None: the twin holds no row to open this page with)
             row["queries_small_twin"] = twin_page.figures.get("queries")
-            row["met_queries"] = row["queries_small_twin"] == page.figures["queries"]
+            if row["queries_small_twin"] is not None:
+                row["met_queries"] = row["queries_small_twin"] == page.figures["queries"]
         if "p95_ms" in row:
             row["met"] = all(row.get(k, True) for k in ("met_p95", "met_ratio", "met_queries"))
         rows.append(row)
@@ -513,6 +516,9 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default="", help="comma-separated rule or endpoint prefixes")
     parser.add_argument("--quick", action="store_true", help="5 samples, no twin: a try")
     parser.add_argument("--no-twin", action="store_true", help="skip the small twin's counts")
+    parser.add_argument(
+        "--twin-url", help="the small twin (default: `-small` beside the database; made if missing)"
+    )
     parser.add_argument("--output", help="also write the JSON here")
     args = parser.parse_args(argv)
     url = args.database_url
@@ -532,6 +538,7 @@ def main(argv=None) -> None:
             samples=5 if args.quick else args.samples,
             only=[o for o in args.only.split(",") if o] or None,
             twin=not (args.quick or args.no_twin),
+            twin_url=args.twin_url,
         )
     )
     text = json.dumps(result, indent=2, default=str)
