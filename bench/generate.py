@@ -10,6 +10,9 @@ only on the rule, the store's zone and calendar and the local day, so a year of 
 a few thousand calls, not a million. Rows go in with bulk inserts (SQLAlchemy Core `insert()`
 with lists of dicts on SQLite, COPY on PostgreSQL), chunk by chunk, with ids chosen here.
 
+`--years N` (N > 1) generates the last 52 weeks so and copies them N-1 times, each 52 weeks
+further back, in SQL (`add_earlier_years`): ten years, about 11M deliverables, in minutes.
+
 Not generated: the audit trail (no figure reads it) and evidence files (submissions name them).
 """
 
