@@ -18,6 +18,10 @@ depends_on = None
 
 def upgrade():
     op.create_index("ix_deliverable_month_due", "deliverable", ["due_month", "due_at"])
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite plans with the statistics ANALYZE left: without a row for the new index it
+        # took it for the scorecard's live part too (2.3 s instead of the partial index's ms).
+        op.execute("ANALYZE deliverable")
 
 
 def downgrade():
