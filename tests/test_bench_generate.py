@@ -1,13 +1,14 @@
 """The benchmark's generator writes what the ledger itself would: due times from the deadline
 engine, recurring deliverables the scheduler recognises as made, every state of a life."""
 
+import json
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bench.generate import generate
+from bench.generate import generate, history_days, main
 from tracker.calendar.deadlines import event_due
 from tracker.calendar.service import store_calendar
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
@@ -72,3 +73,39 @@ def test_the_scorecard_counts_every_generated_deliverable_of_the_month(generated
     rows = scorecard(session, month=month, now=datetime.fromisoformat(NOW))
     due = session.scalar(select(func.count()).where(Deliverable.due_month == month))
     assert sum(r.due for r in rows) == due > 0
+
+
+def test_years_generates_the_last_year_and_copies_it_back(app, session, database_url, capsys):
+    main(["--database-url", database_url, "--stores", "1", "--years", "2", "--keep", "--now", NOW])
+    made = json.loads(capsys.readouterr().out)
+    instant = datetime.fromisoformat(NOW)
+    assert (made["days"], made["generated_days"], made["copied_years"]) == (728, 364, 1)
+    session.expire_all()
+    first = session.scalar(select(func.min(BusinessEvent.occurred_at)))
+    assert timedelta(days=720) < instant - first <= timedelta(days=728)
+    months = session.scalar(select(func.count(func.distinct(Deliverable.due_month))))
+    assert months >= 24
+    assert made["deliverables"] == session.scalar(select(func.count(Deliverable.id))) > 7000
+    # A copy is the same life 52 weeks earlier: same weekday and hour, its own deal reference.
+    copied = session.scalars(
+        select(Deliverable).where(Deliverable.dedupe_key.like("e:%:y1")).limit(50)
+    ).all()
+    assert copied
+    for d in copied:
+        original = session.scalar(
+            select(Deliverable).where(Deliverable.dedupe_key == d.dedupe_key.removesuffix(":y1"))
+        )
+        assert original.due_at - d.due_at == timedelta(weeks=52)
+        assert d.due_month == d.due_at.astimezone(d.store.zone).strftime("%Y-%m")
+        assert d.reference != original.reference and d.event.reference == d.reference
+        assert [s.submitted_at for s in original.submissions] == [
+            s.submitted_at + timedelta(weeks=52) for s in d.submissions
+        ]
+    # The scorecard reads the copied months like any other.
+    rows = scorecard(session, month="2025-06", now=instant)
+    due = session.scalar(select(func.count()).where(Deliverable.due_month == "2025-06"))
+    assert sum(r.due for r in rows) == due > 0
+
+
+def test_one_year_stays_the_default():
+    assert history_days(datetime.fromisoformat(NOW), 1) == 365

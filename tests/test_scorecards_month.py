@@ -283,3 +283,16 @@ def test_scorecard_is_one_aggregate_query_whatever_the_number_of_rows(
     session.expire_all()
     with_two_hundred = _selects(session, store, level)
     assert with_ten == with_two_hundred
+
+
+def test_the_list_behind_a_month_holds_its_first_and_last_hours_in_any_zone(session, store, people):
+    """The list also bounds due times to the month +- a day in UTC (for the planner); a store
+    14 hours ahead of UTC or 5 behind still sees its month's first and last deliverables."""
+    m = Month(session, store, people)
+    first = m.event("customer_payment", sh(2026, 10, 13, 10), "F")
+    last = m.event("customer_payment", sh(2026, 10, 14, 10), "L")
+    first.due_at = datetime(2026, 9, 30, 10, 0, tzinfo=ZoneInfo("UTC"))  # 1 Oct 00:00 at +14
+    last.due_at = datetime(2026, 11, 1, 3, 59, tzinfo=ZoneInfo("UTC"))  # 31 Oct 23:59 at -04
+    session.commit()
+    listed = deliverables_behind(session, now=NOW, measure="due", month="2026-10", store=store)
+    assert [d.id for d in listed] == [first.id, last.id]

@@ -1,7 +1,7 @@
 """a business event can be cancelled: when and why
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 A wrongly recorded event is cancelled rather than deleted (its open deliverables are waived
 with the reason; tracker.ledger.service.cancel_event). Who cancelled it, and each correction
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

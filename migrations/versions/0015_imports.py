@@ -1,7 +1,7 @@
 """events imported from the DMS (saved column mappings, files a folder imported) and iCal feeds
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 `import_mapping`: a source's export columns and event names (tracker.imports). `imported_file`:
 what `tracker import watch` has read, by content (store, sha256). `feed_key`: each person's
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -28,7 +28,7 @@ made since on the items undecided then are its post-close adjustments (`adjustme
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus, urlencode
 
@@ -139,6 +139,19 @@ def _month(month: str) -> str:
     except ValueError:
         raise BadInput(N_("%(month)r is not a month; write it as YYYY-MM"), month=month) from None
     return month
+
+
+def _due_around(month: str) -> tuple:
+    """Due times a day either side of the month in UTC: true of every deliverable due in that
+    month in any zone, and it lets the planner read the month in due order (without it,
+    PostgreSQL walked every accepted deliverable of every month for the first 1,000 late ones).
+    """
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return (
+        Deliverable.due_at >= start - timedelta(days=1),
+        Deliverable.due_at < end + timedelta(days=1),
+    )
 
 
 def previous_months(month: str, count: int = TREND_MONTHS) -> list[str]:
@@ -734,7 +747,7 @@ def deliverables_behind(
         query = select(d).where(d.id.in_(ids))
     else:
         query = select(d).where(_measure(measure, now, reason=reason, bucket=bucket))
-    query = query.where(d.due_month == _month(month)) if month else query
+    query = query.where(d.due_month == _month(month), *_due_around(month)) if month else query
     query = _scope(query, d, store=store, provider=provider, party=party)
     if commitment is not None:
         query = query.where(d.commitment_id == commitment.id)
