@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from bench.generate import generate
-from bench.pages import SKIP, ROLES, roles_for, run_pages, table
+from bench.pages import ROLES, SKIP, roles_for, run_pages, table
 
 NOW = "2026-11-18T10:30:00+08:00"
 
