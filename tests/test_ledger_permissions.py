@@ -28,8 +28,12 @@ def elsewhere(session, now):
 
 def test_who_may_see_submit_and_decide(session, people, elsewhere, slip):
     sales, finance, hr = people["sales.clerk"], people["finance.clerk"], people["hr.clerk"]
-    assert permissions.may_see_deliverable(hr, slip)
+    # Its two departments see it; HR, an unrelated department, and another store do not.
+    assert permissions.may_see_deliverable(sales, slip)
+    assert permissions.may_see_deliverable(finance, slip)
+    assert not permissions.may_see_deliverable(hr, slip)
     assert not permissions.may_see_deliverable(elsewhere["sales.clerk"], slip)
+    assert permissions.may_see_deliverable(elsewhere["finance.lead"], slip)  # leads: every store
     assert [permissions.may_submit(p, slip) for p in (sales, finance, hr)] == [True, False, False]
     assert [permissions.may_decide(p, slip) for p in (sales, finance, hr)] == [False, True, False]
     assert not permissions.may_decide(elsewhere["finance.clerk"], slip)
