@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from tracker.auth.models import SignInThrottle
-from tracker.calendar.models import CalendarOverride
+from tracker.calendar.models import CalendarOverride, OfficialDay
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
 from tracker.ledger.models import (
@@ -28,6 +28,7 @@ __all__ = [
     "Department",
     "EventType",
     "MonthClose",
+    "OfficialDay",
     "GroupSetting",
     "OutboxItem",
     "OutboxMessage",
