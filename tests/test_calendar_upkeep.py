@@ -187,13 +187,13 @@ def test_importing_a_year_again_replaces_it(session, store):
 
 
 def _import_form(client, **fields) -> dict:
-    return {"csrf_token": token(client, "/admin/calendar/import"), "country": "CN", **fields}
+    return {"csrf_token": token(client, "/admin/official-calendar"), "country": "CN", **fields}
 
 
 def test_the_import_page_previews_a_pasted_table_and_saves_nothing(client, auth, session, people):
     auth.login("finance.admin@sh01.test")
     page = client.post(
-        "/admin/calendar/import", data=_import_form(client, table=TABLE, preview="Preview")
+        "/admin/official-calendar", data=_import_form(client, table=TABLE, preview="Preview")
     )
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="import-changes"' in html
@@ -205,7 +205,7 @@ def test_the_import_page_saves_and_shows_what_to_re_date(client, auth, session, 
     d = _sales_8_on_new_year(session, store, now)
     auth.login("finance.admin@sh01.test")
     saved = client.post(
-        "/admin/calendar/import", data=_import_form(client, table=TABLE, save="Save")
+        "/admin/official-calendar", data=_import_form(client, table=TABLE, save="Save")
     )
     assert saved.status_code == 302
     assert saved.headers["Location"].endswith("/admin/stores/SH01/calendar/redate")
@@ -218,12 +218,12 @@ def test_an_uploaded_ics_file_is_previewed_as_a_table_then_saved(client, auth, s
     auth.login("finance.admin@sh01.test")
     data = _import_form(client, preview="Preview")
     data["file"] = (io.BytesIO(ICS), "holidays.ics")
-    page = client.post("/admin/calendar/import", data=data, content_type="multipart/form-data")
+    page = client.post("/admin/official-calendar", data=data, content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-day="2099-01-01"' in html
     assert "2099-01-03 workday 补班" in html and _official_rows(session) == 0
     table = official.format_table(official.parse_ics(ICS))
-    saved = client.post("/admin/calendar/import", data=_import_form(client, table=table, save="S"))
+    saved = client.post("/admin/official-calendar", data=_import_form(client, table=table, save="S"))
     assert saved.status_code == 302 and _official_rows(session) == 2
 
 
@@ -242,7 +242,7 @@ def test_bad_input_on_the_import_page_is_shown_beside_its_field_and_nothing_is_s
 ):
     auth.login("finance.admin@sh01.test")
     before = snapshot()
-    page = client.post("/admin/calendar/import", data=_import_form(client, save="Save", **fields))
+    page = client.post("/admin/official-calendar", data=_import_form(client, save="Save", **fields))
     assert page.status_code == 200
     assert says in (error_beside(page.get_data(as_text=True), field_id) or "")
     assert snapshot() == before
@@ -252,7 +252,7 @@ def test_a_file_that_is_not_ics_is_refused_beside_the_file(client, auth, session
     auth.login("finance.admin@sh01.test")
     data = _import_form(client, save="Save")
     data["file"] = (io.BytesIO(b"\x00\xffnot a calendar"), "x.ics")
-    page = client.post("/admin/calendar/import", data=data, content_type="multipart/form-data")
+    page = client.post("/admin/official-calendar", data=data, content_type="multipart/form-data")
     assert "not an iCalendar" in (error_beside(page.get_data(as_text=True), "file") or "")
     assert _official_rows(session) == 0
 
@@ -262,7 +262,7 @@ def test_the_import_page_speaks_chinese(client, auth, session, people):
     session.commit()
     auth.login("finance.admin@sh01.test")
     page = client.post(
-        "/admin/calendar/import", data=_import_form(client, table=TABLE, preview="P")
+        "/admin/official-calendar", data=_import_form(client, table=TABLE, preview="P")
     )
     html = page.get_data(as_text=True)
     assert "官方日历" in html and "导入后" in html
@@ -446,7 +446,7 @@ def test_the_re_date_page_lists_then_re_dates_in_one_step(
 def test_the_re_date_page_is_for_administrators_only(client, auth, people):
     auth.login("finance.lead@sh01.test")
     assert client.get("/admin/stores/SH01/calendar/redate").status_code == 403
-    assert client.get("/admin/calendar/import").status_code == 403
+    assert client.get("/admin/official-calendar").status_code == 403
 
 
 def test_the_redate_command_lists_with_dry_run_then_re_dates(runner, session, store, now):

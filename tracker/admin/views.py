@@ -453,7 +453,7 @@ def calendar_remove(code: str, day: str):
     return redirect(url_for(".calendar", code=code, year=when.year))
 
 
-@bp.route("/calendar/import", methods=["GET", "POST"])
+@bp.route("/official-calendar", methods=["GET", "POST"])
 def calendar_import():
     """A year's official calendar for every store of a country: previewed, then saved."""
     form, preview = OfficialImportForm(), None
