@@ -223,7 +223,9 @@ def test_an_uploaded_ics_file_is_previewed_as_a_table_then_saved(client, auth, s
     assert page.status_code == 200 and 'data-day="2099-01-01"' in html
     assert "2099-01-03 workday 补班" in html and _official_rows(session) == 0
     table = official.format_table(official.parse_ics(ICS))
-    saved = client.post("/admin/official-calendar", data=_import_form(client, table=table, save="S"))
+    saved = client.post(
+        "/admin/official-calendar", data=_import_form(client, table=table, save="S")
+    )
     assert saved.status_code == 302 and _official_rows(session) == 2
 
 

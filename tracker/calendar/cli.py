@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from tracker import clock
+from tracker.admin.permissions import can_administer
 from tracker.calendar import official
 from tracker.calendar.service import set_override
 from tracker.cli import command, table
@@ -106,6 +107,8 @@ def register(group) -> None:
         differently (after an import or an override), old time beside new."""
         store = org.get_store(db.session, store_code)
         by = org.get_person(db.session, by_email) if by_email else None
+        if by is not None and not can_administer(by):
+            raise click.BadParameter(f"{by_email} is not an administrator", param_hint="--by")
         if dry_run:
             plan = redate_plan(db.session, store)
         else:
