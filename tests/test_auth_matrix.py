@@ -63,6 +63,10 @@ ROUTES = [
     ("GET", "/admin/stores/SH01/edit", ADMIN, 200),
     ("GET", "/admin/stores/SH01/calendar", ADMIN, 200),
     ("POST", "/admin/stores/SH01/calendar/2026-12-31/remove", ADMIN, 302),
+    ("GET", "/admin/stores/SH01/calendar/redate", ADMIN, 200),
+    ("POST", "/admin/stores/SH01/calendar/redate", ADMIN, 302),
+    ("GET", "/admin/official-calendar", ADMIN, 200),
+    ("POST", "/admin/official-calendar", ADMIN, 200),  # the form again, with what is missing
     ("GET", "/admin/departments", ADMIN, 200),
     ("GET", "/admin/departments/new", ADMIN, 200),
     ("GET", "/admin/departments/sales/edit", ADMIN, 200),

@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.api import docs as api_docs
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar import cli as calendar_cli
+    from tracker.calendar import web as calendar_web
     from tracker.catalog import cli as catalog_cli
     from tracker.cli import tracker_cli
     from tracker.closing import cli as closing_cli
@@ -93,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
+    calendar_web.register(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(ledger_bp)

@@ -2,7 +2,7 @@
 
 from tracker.api.models import ApiToken
 from tracker.auth.models import SignInThrottle
-from tracker.calendar.models import CalendarOverride
+from tracker.calendar.models import CalendarOverride, OfficialDay
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
 from tracker.feeds.models import FeedKey
@@ -35,6 +35,7 @@ __all__ = [
     "ImportedFile",
     "ImportMapping",
     "MonthClose",
+    "OfficialDay",
     "GroupSetting",
     "OutboxItem",
     "OutboxMessage",

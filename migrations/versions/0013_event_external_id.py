@@ -1,7 +1,7 @@
 """business events sent by other systems: their source and their own id, each recorded once
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 `business_event.source` (an import mapping's name, "api") and `external_id` (the sending
 system's id for the event), unique per store with a unique index: the same export imported twice,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

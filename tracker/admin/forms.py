@@ -3,6 +3,7 @@ language; the services check again (the command line uses them too)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -427,3 +428,32 @@ class RetireForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token."""
+
+
+class OfficialImportForm(FlaskForm):
+    """A year's official calendar for every store of a country: a pasted table or an ICS file."""
+
+    country = StringField(
+        _l("Country"),
+        default="CN",
+        validators=[
+            InputRequired(message=_l("Give a country code.")),
+            Regexp(r"^[A-Za-z]{2}$", message=_l("Two letters, e.g. CN.")),
+        ],
+    )
+    year = IntegerField(
+        _l("Year"),
+        validators=[Optional(), NumberRange(min=1990, max=2100)],
+        description=_l("Optional: every day must fall in it."),
+    )
+    table = TextAreaField(
+        _l("Holidays and workdays"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "One line a day or range: 2027-01-01 holiday 元旦, "
+            "2027-02-06..2027-02-12 休 春节, 2027-02-07 workday 春节调休."
+        ),
+    )
+    file = FileField(_l("Or an ICS file"))
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save for every store of the country"))

@@ -1,7 +1,7 @@
 """What the administrator changes: stores, departments, people, commitment previews, working
 calendars and the test email. Functions take the session and `now`; they never commit."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -9,12 +9,14 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.calendar import official
 from tracker.calendar.deadlines import Rule, due_after, recurring_due
 from tracker.calendar.models import CalendarOverride
-from tracker.calendar.service import store_calendar
+from tracker.calendar.service import KnownYears, store_calendar
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import code_order
 from tracker.errors import N_, BadInput, NotFound
+from tracker.ledger.redating import redate_plan
 from tracker.org import service as org
 from tracker.org.models import Department, Person, Store
 
@@ -174,6 +176,7 @@ class Preview:
     store: Store | None
     lines: list[PreviewLine]
     error: BadInput | None = None
+    unknown_years: list[int] = field(default_factory=list)  # calendar not published yet
 
 
 def commitment_preview(
@@ -196,7 +199,8 @@ def commitment_preview(
         )
     except BadInput as exc:
         return Preview(chosen, [], exc)
-    return Preview(chosen, lines)
+    unknown = KnownYears(session).unknown(chosen, [line.due for line in lines])
+    return Preview(chosen, lines, unknown_years=unknown)
 
 
 def active_commitments(session: Session) -> list[Commitment]:
@@ -227,6 +231,7 @@ def calendar_page(session: Session, store: Store, year: int, lang: str) -> dict:
         "year": year,
         "days": calendar_year(session, store, year, lang),
         "known": store_calendar(session, store).is_known_year(year),
+        "to_redate": len(redate_plan(session, store).items),
     }
 
 
@@ -253,6 +258,56 @@ def calendar_year(session: Session, store: Store, year: int, lang: str) -> list[
             days.append(CalendarDay(day, calendar.is_working_day(day), name, swapped, override))
         day += timedelta(days=1)
     return days
+
+
+# --- official calendar and re-dating ---
+
+
+class FieldInput(BadInput):
+    """Bad input meant for one field of the form."""
+
+    def __init__(self, field: str, exc: BadInput) -> None:
+        super().__init__(exc.msgid, **exc.params)
+        self.field = field
+
+
+def official_import(
+    session: Session,
+    *,
+    country: str,
+    year: int | None,
+    table: str | None,
+    upload: bytes | None,
+    save: bool,
+) -> tuple[official.ImportPreview, str]:
+    """Preview (or, with `save`, save) a year's official calendar pasted or uploaded, with the
+    table that reads it back; FieldInput names the field at fault."""
+    where = "file" if upload else "table"
+    try:
+        entries = official.parse_ics(upload) if upload else official.parse_table(table or "")
+    except BadInput as exc:
+        raise FieldInput(where, exc) from None
+    if not official.country_stores(session, country):
+        raise FieldInput(
+            "country",
+            BadInput(N_("no store has the working calendar of %(country)r"), country=country),
+        )
+    try:
+        preview = official.preview_import(session, country, entries, year)
+    except BadInput as exc:
+        raise FieldInput("year" if year else where, exc) from None
+    if save:
+        official.save_import(session, preview)
+    return preview, official.format_table(entries)
+
+
+def calendar_redate_page(session: Session, store: Store) -> dict:
+    """The store's open deliverables its calendar now re-dates, and the other stores of its
+    country (each has its own list)."""
+    return {
+        "plan": redate_plan(session, store),
+        "siblings": [s for s in official.country_stores(session, store.country) if s != store],
+    }
 
 
 # --- test email ---

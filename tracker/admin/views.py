@@ -28,6 +28,7 @@ from tracker.admin.forms import (
     ConfirmForm,
     DepartmentForm,
     MailCheckForm,
+    OfficialImportForm,
     OverrideForm,
     PasswordForm,
     PersonForm,
@@ -47,9 +48,10 @@ from tracker.catalog.service import (
     retire_commitment,
     rule_summary,
 )
-from tracker.errors import BadInput, NotFound
+from tracker.errors import BadInput, Conflict, NotFound
 from tracker.extensions import db
 from tracker.ledger.display import event_label
+from tracker.ledger.redating import redate
 from tracker.org import service as org
 from tracker.org.models import Store
 from tracker.scorecards.service import format_bands, risk_bands, set_risk_bands
@@ -468,6 +470,51 @@ def calendar_remove(code: str, day: str):
         db.session.commit()
         flash(_("%(day)s follows the official calendar again.", day=day), "success")
     return redirect(url_for(".calendar", code=code, year=when.year))
+
+
+@bp.route("/official-calendar", methods=["GET", "POST"])
+def calendar_import():
+    """A year's official calendar for every store of a country: previewed, then saved."""
+    form, preview = OfficialImportForm(), None
+    if form.validate_on_submit():
+        upload = form.file.data.read() if form.file.data else None
+        try:
+            preview, form.table.data = service.official_import(
+                db.session, country=form.country.data.upper(), year=form.year.data,
+                table=form.table.data, upload=upload, save=bool(form.save.data),
+            )  # fmt: skip
+        except service.FieldInput as exc:
+            _fail(form, exc.field, exc)
+        else:
+            if form.save.data:
+                db.session.commit()
+                flash(
+                    _("The official calendar of %(year)d is saved.", year=preview.year), "success"
+                )
+                return redirect(url_for(".calendar_redate", code=preview.stores[0].code))
+    return render_template("admin/calendar_import.html", form=form, preview=preview)
+
+
+@bp.route("/stores/<code>/calendar/redate", methods=["GET", "POST"])
+def calendar_redate(code: str):
+    """The store's open deliverables its calendar now re-dates, old time beside new; re-date."""
+    store, confirm = _found(org.get_store, code), ConfirmForm()
+    if confirm.validate_on_submit():
+        try:
+            plan = redate(db.session, store, by=current_user, now=clock.now())
+        except Conflict as exc:
+            db.session.rollback()
+            flash(exc.localized(), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)d deliverables re-dated.", n=len(plan.items)), "success")
+        return redirect(url_for(".calendar_redate", code=code))
+    return render_template(
+        "admin/calendar_redate.html",
+        store=store,
+        confirm=confirm,
+        **service.calendar_redate_page(db.session, store),
+    )
 
 
 # --- test email ---

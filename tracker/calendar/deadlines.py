@@ -379,3 +379,13 @@ def recurring_due(
         if day is not None:
             consider(nominal, day)
     return occurrences[:count]
+
+
+def occurrence_due(
+    rule: Rule, nominal: date, tz: ZoneInfo, cal: WorkingCalendar
+) -> datetime | None:
+    """The due time (UTC) of the recurring occurrence named by `nominal` (as `recurring_due`
+    gives it), on this calendar; None when the calendar now skips it."""
+    _check_rule(rule, "recurring")
+    day = _rolled(rule, nominal, cal)
+    return None if day is None else local_deadline(day, rule.at_time, tz)

@@ -138,14 +138,38 @@ def _check_date(day: date) -> None:
         raise TypeError(f"Expected a date, got {day!r}")
 
 
+def _imported_year(
+    country: str, subdiv: str | None, year: int, official: Mapping[date, tuple[bool, str | None]]
+) -> _Year:
+    """A year whose official calendar an administrator imported: the weekend, then the
+    imported holidays and swapped working days. It replaces the package's year wholly: the
+    State Council's list is the whole of it."""
+    weekend = _entity(country, subdiv).weekend
+    jan_1 = date(year, 1, 1)
+    days = [jan_1 + timedelta(days=i) for i in range((date(year + 1, 1, 1) - jan_1).days)]
+    non_working, swapped = set(), set()
+    for day in days:
+        listed = official.get(day)
+        off = day.weekday() in weekend
+        if listed is not None:
+            if listed[0] and off:
+                swapped.add(day)
+            off = not listed[0]
+        if off:
+            non_working.add(day)
+    return _Year(known=True, non_working=frozenset(non_working), swapped=frozenset(swapped))
+
+
 class WorkingCalendar:
-    """Working days of a store: the country's weekends and public holidays, then overrides."""
+    """Working days of a store: the country's weekends and public holidays (or its imported
+    official calendar for a year), then overrides."""
 
     def __init__(
         self,
         country: str = "CN",
         subdiv: str | None = None,
         overrides: Mapping[date, bool] | None = None,
+        official: Mapping[date, tuple[bool, str | None]] | None = None,
     ) -> None:
         self.country = country.upper()
         self.subdiv = subdiv
@@ -154,6 +178,9 @@ class WorkingCalendar:
         for day, working in (overrides or {}).items():
             _check_date(day)
             self.overrides[day] = bool(working)
+        # Imported official days, (working, name) by date; their years replace the package's.
+        self.official: dict[date, tuple[bool, str | None]] = dict(official or {})
+        self.official_years = frozenset(day.year for day in self.official)
         self._years: dict[int, _Year] = {}
 
     def __repr__(self) -> str:
@@ -163,7 +190,11 @@ class WorkingCalendar:
     def _year(self, year: int) -> _Year:
         table = self._years.get(year)
         if table is None:
-            table = self._years[year] = _year_table(self.country, self.subdiv, year)
+            if year in self.official_years:
+                table = _imported_year(self.country, self.subdiv, year, self.official)
+            else:
+                table = _year_table(self.country, self.subdiv, year)
+            self._years[year] = table
         return table
 
     def is_working_day(self, day: date) -> bool:
@@ -179,6 +210,9 @@ class WorkingCalendar:
         _check_date(day)
         if not self._year(day.year).known:
             return None
+        if day.year in self.official_years:
+            working, name = self.official.get(day, (True, None))
+            return None if working else name
         language = "zh_CN" if lang.lower().startswith("zh") else "en_US"
         return _names(self.country, self.subdiv, day.year, language).get(day)
 
@@ -216,5 +250,17 @@ class WorkingCalendar:
 
     def is_known_year(self, year: int) -> bool:
         """Whether the official holidays of `year` are known (else only weekends count)."""
+        if year in self.official_years:
+            return True
         first, last = _year_range(self.country, self.subdiv)
         return first <= year <= last
+
+
+def year_known(
+    country: str, subdiv: str | None, year: int, imported: frozenset[tuple[str, int]]
+) -> bool:
+    """Whether `year`'s official calendar of `country` is known: imported, or in the package."""
+    if (country.upper(), year) in imported:
+        return True
+    first, last = _year_range(country.upper(), subdiv)
+    return first <= year <= last

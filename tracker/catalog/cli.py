@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tracker import clock, validation
 from tracker.calendar.deadlines import due_after, recurring_due
-from tracker.calendar.service import store_calendar
+from tracker.calendar.service import KnownYears, store_calendar
 from tracker.catalog import service as catalog
 from tracker.catalog.models import Commitment
 from tracker.cli import command, parse_instant, table
@@ -112,5 +112,28 @@ def register(group) -> None:
             else:
                 due_at = due_after(rule, at, store.zone, calendar)
                 rows.append({"from": start, "due": due_at.astimezone(store.zone).isoformat()})
+        unknown = _mark_unknown_years(rows, store)
         columns = [c for c in ["from", "occurrence", "due", "note"] if any(c in r for r in rows)]
-        return rows, table(rows, columns or ["from", "due"])
+        text = table(rows, columns or ["from", "due"])
+        if unknown:
+            years = ", ".join(str(y) for y in unknown)
+            text += (
+                f"\nThe official holidays of {years} are not known yet: these due times count "
+                "only weekends as days off (import the calendar: tracker calendar import)."
+            )
+        return rows, text
+
+
+def _mark_unknown_years(rows: list[dict], store) -> list[int]:
+    """Mark the rows due in a year whose official calendar is not known ("calendar_known":
+    false); the years, ascending."""
+    known = KnownYears(db.session)
+    unknown = set()
+    for row in rows:
+        if row.get("due") is None:
+            continue
+        year = int(row["due"][:4])
+        if not known(store, year):
+            row["calendar_known"] = False
+            unknown.add(year)
+    return sorted(unknown)
