@@ -4,6 +4,7 @@ TRACKER_TEST_DATABASE_URL, on PostgreSQL."""
 
 import io
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -292,3 +293,32 @@ def test_token_create_prints_the_secret_once_and_list_and_revoke(runner, session
     bad = runner.invoke(args=["tracker", "token", "create", "--for", email, "--expires-days", "0"])
     assert bad.exit_code == 2
     assert _count(session, Deliverable) == 0
+
+
+# The API's routes are walked here (tokens, not sign-ins); test_auth_matrix defers to this.
+PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/<name>"}
+FILLED = {
+    "event_id": "1",
+    "deliverable_id": "1",
+    "code": "SH01",
+    "year": "2026",
+    "month": "2026-10",
+}
+
+
+def api_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/")]
+
+
+def test_every_api_operation_but_the_document_answers_401_without_a_token(app, client, people):
+    walked = 0
+    for rule in api_rules(app):
+        if rule.rule in PUBLIC_API:
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: FILLED[m.group(1)], rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.content_type == PROBLEM
+            walked += 1
+    assert walked >= 12
