@@ -109,6 +109,7 @@ ARGUMENTS = {
     "admin.department_edit": {"code": "department_code"},
     "admin.store_edit": {"code": "store_code"},
     "admin.calendar": {"code": "store_code"},
+    "admin.calendar_redate": {"code": "store_code"},
     "ledger.submit": {"deliverable_id": "open_deliverable_id"},
     "ledger.deliverable": {"deliverable_id": "history_deliverable_id"},
 }
