@@ -11,6 +11,7 @@ import os
 import shutil
 from datetime import timedelta
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests import browsing
@@ -39,7 +40,19 @@ TOO_WIDE = """() => {
 }"""
 
 
+def _settled(page) -> None:
+    """Let what resizes itself after a resize (the scorecard's chart: a ResizeObserver, then an
+    animation frame) catch up, for at most 2 s; a page still too wide then is too wide."""
+    try:
+        page.wait_for_function(
+            "() => document.scrollingElement.scrollWidth <= window.innerWidth", timeout=2000
+        )
+    except PlaywrightTimeout:
+        pass
+
+
 def _too_wide(page) -> str | None:
+    _settled(page)
     got = page.evaluate(TOO_WIDE)
     if got["page"] > got["width"] or got["inner"]:
         return f"page {got['page']} px in {got['width']} px; scrolling inside: {got['inner']}"
