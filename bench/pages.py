@@ -58,8 +58,10 @@ from bench.run import (
     upgrade_schema,
 )
 from tracker import create_app
+from tracker.api import service as api_service
 from tracker.catalog.models import Commitment
 from tracker.extensions import db
+from tracker.feeds import service as feeds
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
 from tracker.org.models import Department, Person, Store
 
@@ -93,15 +95,21 @@ ROLES = {
     "close": ("lead",),
     "cockpit": ("lead", "head", "receiving"),
     "cockpit.items": ("lead",),
+    # The API: the DMS's integration and the group's systems read as the lead; a clerk's app
+    # reads their deliverables. The feed is a clerk's phone calendar (a head's is the department).
+    "api": ("lead",),
+    "api.list_deliverables": ("clerk", "lead"),
+    "api.get_deliverable": ("clerk",),
+    "feeds.": ("clerk", "head"),
 }
 DEFAULT_ROLES = ("lead",)
 # Not pages: what is skipped, and why.
 SKIP = {
     "static": "static files (CSS, JS), not pages: the web server's work, no SQL",
-    "api": "the REST API (and its document and Swagger UI): opened with tokens, not sign-ins; "
-    "not measured here yet (its POST /events throughput is the figure to take next)",
-    "feeds": "an iCal feed, opened by its secret key rather than a sign-in: not measured here yet",
+    "api_docs_page.asset": "the browsable API page's files (Swagger UI), not pages",
 }
+# Endpoints opened with the role's API token (`Authorization: Bearer`) rather than a sign-in.
+BEARER = ("api.",)
 # Endpoint -> {argument: pick}; an argument not named here is looked up in picks by its name.
 ARGUMENTS = {
     "admin.commitment_edit": {"code": "commitment_code"},
@@ -112,6 +120,9 @@ ARGUMENTS = {
     "admin.calendar_redate": {"code": "store_code"},
     "ledger.submit": {"deliverable_id": "open_deliverable_id"},
     "ledger.deliverable": {"deliverable_id": "history_deliverable_id"},
+    "api.get_deliverable": {"deliverable_id": "history_deliverable_id"},
+    "api.store_calendar": {"code": "store_code"},
+    "feeds.feed": {"key": "feed_key"},
 }
 # Endpoint -> query string (formatted with picks).
 QUERIES = {
@@ -122,6 +133,7 @@ QUERIES = {
     "ledger.deal_file": "ref={deal_ref}",
     "ledger.submit_batch": "{batch_ids}",
     "cockpit.items": "side=all&status=owed",
+    "api.list_deliverables": "store={store_code}&status=open",
 }
 FLOOR = "/profile"
 WARM_UP = 3
@@ -212,9 +224,25 @@ def picks(session, now: datetime, upload_dir: str) -> dict:
         "deal_ref": event.reference if event else None,
         "submission_id": submission.id if submission else None,
         "month": previous_month(now),
+        "year": now.astimezone(UTC).year,
     }
     session.rollback()
     return found
+
+
+def feed_keys(session, now: datetime) -> dict:
+    """Each role's feed key (made if missing): the feed page's argument, per role."""
+    keys = {}
+    for role, email in USERS.items():
+        person = email and session.scalar(
+            select(Person).where(Person.email == email.format(store=STORE.lower()))
+        )
+        if person is not None:
+            keys[role] = feeds.current_key(session, person) or feeds.renew_key(
+                session, person, now=now
+            )
+    session.commit()
+    return keys
 
 
 def engine_of(app) -> sa.Engine:
@@ -227,7 +255,9 @@ def app_picks(app, now: datetime) -> dict:
     pushed, so that each request has its own (its own `g`, signed-in person and session)."""
     with app.app_context():
         try:
-            return picks(db.session, now, app.config["UPLOAD_DIR"])
+            found = picks(db.session, now, app.config["UPLOAD_DIR"])
+            found["feed_keys"] = feed_keys(db.session, now)
+            return found
         finally:
             db.session.remove()
 
@@ -263,7 +293,8 @@ def pages(app, found: dict, only: list[str] | None, roles: dict | None = None) -
                 page.skipped = skip
                 continue
             names = ARGUMENTS.get(rule.endpoint, {})
-            values = {a: found.get(names.get(a, a)) for a in rule.arguments}
+            role_found = dict(found, feed_key=found.get("feed_keys", {}).get(role))
+            values = {a: role_found.get(names.get(a, a)) for a in rule.arguments}
             missing = [a for a, v in values.items() if v is None]
             query = QUERIES.get(rule.endpoint)
             if query:
@@ -283,20 +314,39 @@ def pages(app, found: dict, only: list[str] | None, roles: dict | None = None) -
     return result
 
 
+def bearer(endpoint: str) -> bool:
+    return endpoint.startswith(BEARER)
+
+
 class Clients:
-    """One signed-in test client per role."""
+    """One signed-in test client per role; for the API, one that also sends the role's token
+    (made here, as `tracker token create` would)."""
 
-    def __init__(self, app):
-        self.app, self.clients = app, {}
+    def __init__(self, app, now: datetime):
+        self.app, self.now, self.clients = app, now, {}
 
-    def get(self, role: str):
-        if role not in self.clients:
+    def get(self, role: str, *, token: bool = False):
+        if (role, token) not in self.clients:
             client = self.app.test_client()
             email = USERS[role]
             if email is not None:
                 sign_in_client(client, email.format(store=STORE.lower()))
-            self.clients[role] = client
-        return self.clients[role]
+                if token:
+                    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + self.token(email)
+            self.clients[role, token] = client
+        return self.clients[role, token]
+
+    def token(self, email: str) -> str:
+        with self.app.app_context():
+            person = db.session.scalar(
+                select(Person).where(Person.email == email.format(store=STORE.lower()))
+            )
+            _row, secret = api_service.create_token(
+                db.session, person, name="bench", expires_days=1, integration=False, now=self.now
+            )
+            db.session.commit()
+            db.session.remove()
+        return secret
 
 
 def replay(engine, statements: list, n: int) -> list[float]:
@@ -319,16 +369,16 @@ def replay(engine, statements: list, n: int) -> list[float]:
         raw.close()
 
 
-def measure(app, page_list: list[Page], samples: int, limit_ms: float) -> dict:
+def measure(app, page_list: list[Page], samples: int, limit_ms: float, now: datetime) -> dict:
     """Time every page; return the floor per role."""
     engine = engine_of(app)
     captured = Captured(engine)
-    clients = Clients(app)
+    clients = Clients(app, now)
     floors: dict[str, dict] = {}
     for page in page_list:
         if page.skipped:
             continue
-        client = clients.get(page.role)
+        client = clients.get(page.role, token=bearer(page.endpoint))
         if page.role not in floors:
             for _ in range(WARM_UP):
                 client.get(FLOOR)
@@ -381,14 +431,14 @@ def measure(app, page_list: list[Page], samples: int, limit_ms: float) -> dict:
     return floors
 
 
-def count_queries(app, page_list: list[Page]) -> None:
+def count_queries(app, page_list: list[Page], now: datetime) -> None:
     """The queries of each page on the twin (after one warm-up GET)."""
     captured = Captured(engine_of(app))
-    clients = Clients(app)
+    clients = Clients(app, now)
     for page in page_list:
         if page.skipped:
             continue
-        client = clients.get(page.role)
+        client = clients.get(page.role, token=bearer(page.endpoint))
         if client.get(page.path).status_code not in (200, 301, 302, 303, 307, 308):
             continue
         captured.statements.clear()
@@ -441,7 +491,7 @@ def run_pages(
         app = bench_app(small_url, now, instance)
         found = app_picks(app, now)
         twin_pages = pages(app, found, only)
-        count_queries(app, twin_pages)
+        count_queries(app, twin_pages, now)
         small = {p.key: p for p in twin_pages}
         engine_of(app).dispose()
     instance = scratch_folder()
@@ -449,7 +499,7 @@ def run_pages(
     load_before = load_average()
     found = app_picks(app, now)
     page_list = pages(app, found, only)
-    floors = measure(app, page_list, samples, limit_ms)
+    floors = measure(app, page_list, samples, limit_ms, now)
     engine_of(app).dispose()
     rows = []
     for page in page_list:

@@ -54,3 +54,17 @@ def test_a_pages_user_comes_from_the_longest_matching_endpoint_prefix():
     assert roles_for("scorecards.export_csv") == ROLES["scorecards."]
     assert roles_for("someone_new.page") == ("lead",)
     assert roles_for("x.page", {"x.": ("admin",)}) == ("admin",)
+
+
+def test_the_api_is_opened_with_a_token_and_the_feed_with_its_key(measured):
+    rows = {(r["rule"], r["role"]): r for r in measured["pages"]}
+    for rule, role in (
+        ("/api/v1/deliverables", "clerk"),
+        ("/api/v1/deliverables/<int:deliverable_id>", "clerk"),
+        ("/api/v1/scorecards/<month>", "lead"),
+        ("/api/v1/stores/<code>/calendar/<int:year>", "lead"),
+        ("/feed/<key>.ics", "clerk"),
+        ("/feed/<key>.ics", "head"),
+    ):
+        assert rows[rule, role]["status"] == 200, rows[rule, role]
+    assert rows["/api/v1/docs/<name>", "lead"]["skipped"]
