@@ -70,16 +70,43 @@ def migrated_template(tmp_path_factory):
     return url
 
 
+def empty_postgres(url: str) -> None:
+    """Empty the tables a test wrote to and restart the sequences it used, as TRUNCATE ...
+    RESTART IDENTITY of every table would, in a tenth of its time: TRUNCATE makes new files for
+    all the tables, a test writes to a few. DELETE with the foreign-key triggers off
+    (`session_replication_role`, the test database's superuser) is safe because every table
+    that holds a row is emptied."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        tables = conn.scalars(
+            sa.text(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).all()
+        written = conn.scalars(
+            sa.text(" UNION ALL ".join(f"(SELECT '{t}' FROM {t} LIMIT 1)" for t in tables))
+        ).all()
+        if written:
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for table in written:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+        for sequence in conn.scalars(
+            sa.text(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+                "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+            )
+        ):
+            conn.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": sequence})
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(migrated_template, tmp_path):
     """A database at the latest schema and empty, for one test."""
     if PG_URL:
         yield PG_URL
-        engine = sa.create_engine(PG_URL)
-        with engine.begin() as conn:
-            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        empty_postgres(PG_URL)
         return
     path = tmp_path / "tracker.sqlite"
     shutil.copyfile(migrated_template.removeprefix("sqlite:///"), path)
