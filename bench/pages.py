@@ -89,6 +89,8 @@ ROLES = {
     "scorecards.": ("lead",),
     "scorecards.index": ("lead", "head", "receiving_head"),
     "admin.": ("admin",),
+    "tokens.": ("clerk",),  # one's own API tokens, from the profile
+    "tokens.every": ("admin",),
     "month": ("lead",),
     "close": ("lead",),
     "cockpit": ("lead", "head", "receiving"),
