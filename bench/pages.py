@@ -85,6 +85,7 @@ ROLES = {
     "ledger.correct_event": ("receiving",),
     "ledger.cancel_event": ("receiving",),
     "imports.": ("receiving",),
+    "imports.mapping": ("admin",),  # the DMS column mappings, kept by administrators
     "inbox.": ("receiving",),
     "scorecards.": ("lead",),
     "scorecards.index": ("lead", "head", "receiving_head"),
