@@ -102,7 +102,7 @@ DEFAULT_ROLES = ("lead",)
 SKIP = {
     "static": "static files (CSS, JS), not pages: the web server's work, no SQL",
     "api": "the REST API (and its document and Swagger UI): opened with tokens, not sign-ins; "
-    "not measured here yet (its POST /events throughput is the figure to take next)",
+    "its POST /events throughput under gunicorn is `python -m bench.api_events`",
     "feeds": "an iCal feed, opened by its secret key rather than a sign-in: not measured here yet",
 }
 # Endpoint -> {argument: pick}; an argument not named here is looked up in picks by its name.
