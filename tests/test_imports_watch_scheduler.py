@@ -47,7 +47,7 @@ def test_a_scheduler_pass_imports_a_dropped_file_once(app, session, store, drop,
 
     scheduler.run_job("import")
     assert _count(session, BusinessEvent) == 3 and _count(session, ImportedFile) == 1
-    assert "0 new file(s)" in capsys.readouterr().err
+    assert "0 file(s) to report" in capsys.readouterr().err
     imported = session.scalar(select(ImportedFile))
     assert imported.imported_at == now and imported.created == 3
 

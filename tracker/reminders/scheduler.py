@@ -89,7 +89,7 @@ class Scheduler:
     def _import(self, now: datetime) -> None:
         """The watched folder's new files; each one's counts or its error in the log."""
         results = imports.watch(now)
-        self.log(f"job import as of {now.isoformat()}: {len(results)} new file(s)")
+        self.log(f"job import as of {now.isoformat()}: {len(results)} file(s) to report")
         for result in results:
             self.log(f"job import: {result.as_dict()}")
 
