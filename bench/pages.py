@@ -87,10 +87,13 @@ ROLES = {
     "ledger.correct_event": ("receiving",),
     "ledger.cancel_event": ("receiving",),
     "imports.": ("receiving",),
+    "imports.mapping": ("admin",),  # the DMS column mappings, kept by administrators
     "inbox.": ("receiving",),
     "scorecards.": ("lead",),
     "scorecards.index": ("lead", "head", "receiving_head"),
     "admin.": ("admin",),
+    "tokens.": ("clerk",),  # one's own API tokens, from the profile
+    "tokens.every": ("admin",),
     "month": ("lead",),
     "close": ("lead",),
     "cockpit": ("lead", "head", "receiving"),

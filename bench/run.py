@@ -15,8 +15,9 @@ it. Each figure comes with its target and whether it is met. See the README's "P
 - scorecard: `/scorecards?month=` for all stores through the Flask test client (signed in as the
   group's lead), the bare SQL that page runs (captured, then run on a raw DB-API connection),
   and a trivial signed-in page (`/profile`) as the floor.
-- web: gunicorn with 2 workers on 127.0.0.1; threads with http.client sign in as clerks and
-  POST `/deliverables/<id>/submit`; then the same threads GET the trivial page.
+- web: gunicorn with 2 workers on 127.0.0.1 (`gunicorn_server`, shared with
+  `bench.api_events`); threads with http.client sign in as clerks and POST
+  `/deliverables/<id>/submit`; then the same threads GET the trivial page.
 - memory: the peak RSS (VmHWM) of the process running the pass over the full history.
 """
 
@@ -35,6 +36,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -560,17 +563,25 @@ def scorecard_figures(url: str, month: str, now: datetime, n: int) -> dict:
 
 
 class Browser:
-    """One clerk's keep-alive connection with its session cookie."""
+    """One clerk's keep-alive connection with its session cookie (or, for the API, a client
+    with its `Authorization` header in `headers`)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, headers: dict | None = None):
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.headers = headers or {}
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+    def request(self, method: str, path: str, form: dict | str | None = None):
+        """One request: a dict is sent as a form, a str as a JSON body."""
+        headers = {**self.headers}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if form is not None:
+        if isinstance(form, str):
+            body = form.encode()
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         for attempt in range(2):
@@ -614,8 +625,11 @@ def form_fields(page: str) -> dict:
     return fields
 
 
-def load(browsers, work, seconds: float) -> tuple[list[float], int, int]:
-    """Each browser works through its list of requests until done or `seconds` have passed."""
+def load(
+    browsers, work, seconds: float, ok=(200, 302, 303), statuses: Counter | None = None
+) -> tuple[list[float], int, int]:
+    """Each browser works through its list of requests until done or `seconds` have passed;
+    an answer whose status is not in `ok` is a failure (`statuses` counts every status)."""
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
@@ -623,17 +637,20 @@ def load(browsers, work, seconds: float) -> tuple[list[float], int, int]:
 
     def run(browser, items):
         nonlocal failures
-        mine, bad = [], 0
+        mine, bad, seen = [], 0, Counter()
         for method, path, form in items:
             if time.monotonic() > deadline:
                 break
             started = time.perf_counter()
             status, _ = browser.request(method, path, form)
             mine.append(time.perf_counter() - started)
-            bad += status not in (200, 302, 303)
+            bad += status not in ok
+            seen[status] += 1
         with lock:
             latencies.extend(mine)
             failures += bad
+            if statuses is not None:
+                statuses.update(seen)
 
     threads = [
         threading.Thread(target=run, args=(b, w)) for b, w in zip(browsers, work, strict=True)
@@ -646,7 +663,10 @@ def load(browsers, work, seconds: float) -> tuple[list[float], int, int]:
     return latencies, failures, time.perf_counter() - started
 
 
-def web_figures(url: str, clients: int, per_client: int, seconds: float) -> dict:
+@contextmanager
+def gunicorn_server(url: str, workers: int = 2):
+    """The real app served by gunicorn (sync workers) on a free port of 127.0.0.1, on `url`
+    with its own scratch instance folder; yields the port, stops the server afterwards."""
     port = free_port()
     instance = scratch_folder("bench-web-")
     env = dict(
@@ -656,6 +676,23 @@ def web_figures(url: str, clients: int, per_client: int, seconds: float) -> dict
         TRACKER_INSTANCE_PATH=instance,
         TRACKER_MAIL_URL="file://" + os.path.join(instance, "outbox"),
     )
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+               "--log-level", "warning", "wsgi:app"]  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_port(port, 30)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def web_figures(url: str, clients: int, per_client: int, seconds: float) -> dict:
     app = make_app(url)
     if not route_exists(app, "/deliverables/<int:deliverable_id>/submit") and not any(
         r.rule.startswith("/deliverables/") and r.rule.endswith("/submit")
@@ -678,63 +715,39 @@ def web_figures(url: str, clients: int, per_client: int, seconds: float) -> dict
         stores = list(conn.execute(select(Store.id, Store.code).order_by(Store.id).limit(clients)))
         pairs = [(s.id, commitments[0]) for s in stores for _ in range(per_client)]
         ids = plant(conn, tag, pairs, due, datetime.now(UTC) - timedelta(hours=1))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        wait_port(port, 30)
-        browsers = []
-        work = []
-        for i, store in enumerate(stores):
-            browser = Browser(port)
-            browser.sign_in(email_for(store.code, "sales", "clerk"))
-            mine = ids[i * per_client : (i + 1) * per_client]
-            status, page = browser.request("GET", f"/deliverables/{mine[0]}/submit")
-            if status != 200:
-                raise RuntimeError(f"the submit page answered {status}")
-            fields = form_fields(page)
-            items = []
-            for n, deliverable_id in enumerate(mine):
-                form = dict(fields, reference=f"WEB-{deliverable_id}-{n}")
-                if "amount" in form:
-                    form["amount"] = "1000.00"
-                items.append(("POST", f"/deliverables/{deliverable_id}/submit", form))
-            browsers.append(browser)
-            work.append(items)
-        log(f"web: {clients} clerks submitting for up to {seconds:.0f}s")
-        latencies, failures, elapsed = load(browsers, work, seconds)
-        with engine.connect() as conn:
-            submitted = conn.execute(
-                select(func.count()).where(
-                    Deliverable.dedupe_key.like(f"bench:{tag}:%"),
-                    Deliverable.status == "submitted",
-                )
-            ).scalar()
-        floor_work = [[("GET", "/profile", None)] * per_client for _ in browsers]
-        log("web: the trivial page")
-        floor, floor_failures, floor_elapsed = load(browsers, floor_work, seconds)
+        with gunicorn_server(url) as port:
+            browsers = []
+            work = []
+            for i, store in enumerate(stores):
+                browser = Browser(port)
+                browser.sign_in(email_for(store.code, "sales", "clerk"))
+                mine = ids[i * per_client : (i + 1) * per_client]
+                status, page = browser.request("GET", f"/deliverables/{mine[0]}/submit")
+                if status != 200:
+                    raise RuntimeError(f"the submit page answered {status}")
+                fields = form_fields(page)
+                items = []
+                for n, deliverable_id in enumerate(mine):
+                    form = dict(fields, reference=f"WEB-{deliverable_id}-{n}")
+                    if "amount" in form:
+                        form["amount"] = "1000.00"
+                    items.append(("POST", f"/deliverables/{deliverable_id}/submit", form))
+                browsers.append(browser)
+                work.append(items)
+            log(f"web: {clients} clerks submitting for up to {seconds:.0f}s")
+            latencies, failures, elapsed = load(browsers, work, seconds)
+            with engine.connect() as conn:
+                submitted = conn.execute(
+                    select(func.count()).where(
+                        Deliverable.dedupe_key.like(f"bench:{tag}:%"),
+                        Deliverable.status == "submitted",
+                    )
+                ).scalar()
+            floor_work = [[("GET", "/profile", None)] * per_client for _ in browsers]
+            log("web: the trivial page")
+            floor, floor_failures, floor_elapsed = load(browsers, floor_work, seconds)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
         with engine.begin() as conn:
             unplant(conn, tag)
         engine.dispose()

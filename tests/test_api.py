@@ -6,12 +6,14 @@ import io
 import json
 import re
 import threading
-from datetime import timedelta
+from calendar import isleap
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tracker.api import service as api
+from tracker.calendar.workdays import year_known
 from tracker.ledger.models import BusinessEvent, Deliverable
 
 PROBLEM = "application/problem+json"
@@ -177,21 +179,24 @@ def test_deliverables_are_listed_with_filters_and_what_one_may_not_see_is_404(
     assert r.status_code == 404 and r.content_type == PROBLEM
 
 
-def test_submit_with_evidence_then_the_receiver_accepts_or_returns(client, session, people, now):
-    sales = _token(session, people["sales.clerk"], now)
-    event = client.post("/api/v1/events", json=_event(now), headers=sales).json
-    mine = [d for d in event["deliverables"] if d["provider"] == "sales"]
-    d = mine[0]
-    form = {
+def _evidence() -> dict:
+    return {
         "reference": "R-1",
         "amount": "10.00",
         "note": "done",
         "late_reason": "late",
         "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "slip.pdf"),
     }
+
+
+def test_submit_with_evidence_then_the_receiver_accepts_or_returns(client, session, people, now):
+    sales = _token(session, people["sales.clerk"], now)
+    event = client.post("/api/v1/events", json=_event(now), headers=sales).json
+    mine = [d for d in event["deliverables"] if d["provider"] == "sales"]
+    d = mine[0]
     r = client.post(
         f"/api/v1/deliverables/{d['id']}/submit",
-        data=form,
+        data=_evidence(),
         headers=sales,
         content_type="multipart/form-data",
     )
@@ -206,10 +211,34 @@ def test_submit_with_evidence_then_the_receiver_accepts_or_returns(client, sessi
         json={"reason": "wrong_amount", "note": "check"},
         headers=receiver,
     )
-    assert returned.status_code in (200, 422), returned.json
-    if returned.status_code == 422:  # the catalogue's reasons differ: accept instead
-        ok = client.post(f"/api/v1/deliverables/{d['id']}/accept", json={}, headers=receiver)
-        assert ok.status_code in (200, 422), ok.json
+    assert returned.status_code == 200, returned.json
+    assert returned.json["status"] == "returned"
+    assert [h["action"] for h in returned.json["history"]][-2:] == ["submitted", "returned"]
+    unknown = client.post(
+        f"/api/v1/deliverables/{d['id']}/return", json={"reason": "nope"}, headers=receiver
+    )
+    assert unknown.status_code == 422 and unknown.content_type == PROBLEM
+
+
+def test_the_receiver_accepts_a_submission_and_a_stale_version_is_409(client, session, people, now):
+    sales = _token(session, people["sales.clerk"], now)
+    event = client.post("/api/v1/events", json=_event(now), headers=sales).json
+    d = next(d for d in event["deliverables"] if d["provider"] == "sales")
+    path = f"/api/v1/deliverables/{d['id']}"
+    submitted = client.post(
+        f"{path}/submit",
+        data=_evidence(),
+        headers=sales,
+        content_type="multipart/form-data",
+    )
+    assert submitted.status_code == 200, submitted.json
+    receiver = _token(session, people[f"{d['receiver']}.clerk"], now)
+    stale = client.post(f"{path}/accept", json={"version": 1}, headers=receiver)
+    assert stale.status_code == 409 and stale.content_type == PROBLEM
+    version = submitted.json["version"]
+    ok = client.post(f"{path}/accept", json={"version": version}, headers=receiver)
+    assert ok.status_code == 200, ok.json
+    assert ok.json["status"] == "accepted"
 
 
 def test_an_integration_token_records_events_and_reads_but_decides_nothing(
@@ -232,11 +261,18 @@ def test_commitments_calendar_scorecard_and_cockpit(client, session, people, now
     clerk = _token(session, people["sales.clerk"], now)
     commitments = client.get("/api/v1/commitments?limit=200", headers=clerk)
     assert commitments.status_code == 200 and commitments.json["items"]
-    calendar = client.get("/api/v1/stores/SH01/calendar/2026", headers=clerk)
-    assert calendar.status_code == 200 and len(calendar.json["days"]) == 365
-    oct1 = next(d for d in calendar.json["days"] if d["date"] == "2026-10-01")
-    assert oct1["working"] is False
-    assert client.get("/api/v1/stores/NOPE/calendar/2026", headers=clerk).status_code == 404
+    year = now.astimezone(people["sales.clerk"].store.zone).year
+    calendar = client.get(f"/api/v1/stores/SH01/calendar/{year}", headers=clerk)
+    assert calendar.status_code == 200
+    days = {d["date"]: d for d in calendar.json["days"]}
+    assert len(days) == (366 if isleap(year) else 365)
+    if year_known("CN", None, year, frozenset()):  # National Day, once the year is known
+        assert days[f"{year}-10-01"]["working"] is False and days[f"{year}-10-01"]["holiday"]
+    else:  # an unknown year counts only its weekends (and names no holiday)
+        weekend = {k for k in days if date.fromisoformat(k).weekday() >= 5}
+        assert {k for k, d in days.items() if not d["working"]} == weekend
+        assert not any(d["holiday"] for d in days.values())
+    assert client.get(f"/api/v1/stores/NOPE/calendar/{year}", headers=clerk).status_code == 404
     assert client.get("/api/v1/stores/SH01/calendar/1900", headers=clerk).status_code == 422
     month = now.strftime("%Y-%m")
     assert client.get(f"/api/v1/scorecards/{month}", headers=clerk).status_code == 403

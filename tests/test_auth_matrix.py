@@ -87,6 +87,14 @@ ROUTES = [
     ("GET", "/imports", RECEIVING | LEADS, 200),
     ("POST", "/imports", RECEIVING | LEADS, 400),  # the form again: no file
     ("POST", "/imports/run", RECEIVING | LEADS, 400),  # nothing previewed
+    ("GET", "/imports/mappings", ADMIN, 200),
+    ("GET", "/imports/mappings/edit", ADMIN, 200),
+    ("POST", "/imports/mappings/edit", ADMIN, 400),  # the form again, with what is missing
+    ("GET", "/profile/tokens/new", EVERYONE, 200),
+    ("POST", "/profile/tokens/new", EVERYONE, 201),  # a token, its secret shown once
+    ("POST", "/profile/tokens/999999/revoke", EVERYONE, 404),
+    ("GET", "/admin/tokens", ADMIN, 200),
+    ("POST", "/admin/tokens/999999/revoke", ADMIN, 404),
     ("POST", "/profile/feed", EVERYONE, 302),
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]

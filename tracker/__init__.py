@@ -62,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.admin.views import bp as admin_bp
     from tracker.api import cli as api_cli
     from tracker.api import docs as api_docs
+    from tracker.api.pages import bp as tokens_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar import cli as calendar_cli
     from tracker.calendar import web as calendar_web
@@ -105,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(tokens_bp)
     api_docs.init_app(app)
     return app
 

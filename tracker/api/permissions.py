@@ -10,9 +10,14 @@ from tracker.org.models import Person
 from .models import ApiToken
 
 
+def may_manage_every_token(person: Person) -> bool:
+    """Administrators list and revoke everyone's tokens (the page /admin/tokens)."""
+    return person.role == "admin"
+
+
 def may_manage_token(person: Person, token: ApiToken) -> bool:
     """People list and revoke their own tokens; administrators everyone's."""
-    return person.role == "admin" or token.person_id == person.id
+    return may_manage_every_token(person) or token.person_id == person.id
 
 
 def require_token_manager(person: Person, token: ApiToken) -> None:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker import clock
+from tracker.api import service as api
 from tracker.auth import service, sessions
 from tracker.auth.forms import ChangePasswordForm, ProfileForm, SignInForm
 from tracker.auth.service import SignInRefused
@@ -50,7 +51,7 @@ def logout():
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Change one's own language."""
+    """Change one's own language; one's calendar address and API tokens are shown beside."""
     form = ProfileForm(language=current_user.language)
     if form.validate_on_submit():
         current_user.language = form.language.data
@@ -58,7 +59,8 @@ def profile():
         flash(_("Saved."), "success")
         return redirect(url_for("auth.profile"))
     feed_url = feeds.profile_url(db.session, current_user, current_app.config["BASE_URL"])
-    return render_template("auth/profile.html", form=form, feed_url=feed_url)
+    tokens = api.tokens_of(db.session, current_user)
+    return render_template("auth/profile.html", form=form, feed_url=feed_url, tokens=tokens)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from tracker import clock
 from tracker.cli import json_option, table
 from tracker.errors import BadInput, NotFound, TrackerError
 from tracker.extensions import db
-from tracker.imports import service
+from tracker.imports import jobs, service
 from tracker.org import service as org
 
 import_cli = AppGroup("import", help="Import business events from DMS exports (CSV or Excel).")
@@ -122,24 +122,17 @@ def import_watch(folder, store_code, mapping_name, valid_only, as_json):
 def run_watch(folder: Path, store, mapping, *, valid_only: bool, as_json: bool = True) -> list:
     """Import the folder's files not imported yet, each in its own transaction."""
     try:
-        paths = service.watch_files(folder)
+        found = jobs.import_folder(folder, store, mapping, valid_only=valid_only, now=clock.now())
     except BadInput as exc:
         raise click.BadParameter(exc.message, param_hint="FOLDER") from None
     results = []
-    for path in paths:
-        try:
-            outcome, fresh = service.import_file(
-                db.session, store, mapping, path, by=None, now=clock.now(), valid_only=valid_only
-            )
-            db.session.commit()
-        except TrackerError as exc:
-            db.session.rollback()
-            results.append({"file": path.name, "error": exc.message})
+    for result in found:
+        if result.outcome is None:
+            results.append({"file": result.file, "error": result.error})
             continue
-        if fresh:
-            results.append(_report(outcome, True, path.name))
-            if not as_json:
-                _report(outcome, False, path.name)
+        results.append(_report(result.outcome, True, result.file))
+        if not as_json:
+            _report(result.outcome, False, result.file)
     return results
 
 

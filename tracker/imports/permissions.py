@@ -20,3 +20,9 @@ def require_importer(session: Session, person: Person | None) -> None:
     """NotAllowed unless this person may import (nobody named: the operator)."""
     if person is not None and not may_import(session, person):
         raise NotAllowed(N_("only receiving departments and administrators import DMS exports"))
+
+
+def may_edit_mappings(person: Person) -> bool:
+    """Administrators keep the column mappings (the page; `tracker import mapping` at the
+    command line is the operator's)."""
+    return person.active and person.role == "admin"

@@ -48,9 +48,12 @@ def register(group) -> None:
     @click.option("--sweep-every", type=int, default=None, help="Seconds (default 300).")
     @click.option("--deliver-every", type=int, default=None, help="Seconds (default 60).")
     @click.option("--recurring-every", type=int, default=None, help="Seconds (default 3600).")
+    @click.option("--import-every", type=int, default=None, help="Seconds (default 600).")
     @click.option("--lease", type=int, default=None, help="Lock lease seconds (default 60).")
     @click.option("--poll", type=int, default=None, help="Lock poll seconds (default 10).")
-    def scheduler_cmd(as_of, sweep_every, deliver_every, recurring_every, lease, poll):
+    def scheduler_cmd(
+        as_of, sweep_every, deliver_every, recurring_every, import_every, lease, poll
+    ):
         """Run the scheduler alone (beside any number of web processes); one acts at a time."""
         from tracker.reminders.scheduler import Scheduler
 
@@ -60,6 +63,7 @@ def register(group) -> None:
             SCHEDULER_SWEEP_SECONDS=sweep_every,
             SCHEDULER_DELIVER_SECONDS=deliver_every,
             SCHEDULER_RECURRING_SECONDS=recurring_every,
+            SCHEDULER_IMPORT_SECONDS=import_every,
             SCHEDULER_LEASE_SECONDS=lease,
             SCHEDULER_POLL_SECONDS=poll,
         )

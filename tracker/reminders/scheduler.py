@@ -15,6 +15,7 @@ from flask import Flask
 
 from tracker import clock
 from tracker.extensions import db
+from tracker.imports import jobs as imports
 from tracker.reminders import jobs
 from tracker.reminders.lock import SchedulerLock
 
@@ -23,6 +24,7 @@ DEFAULTS = {
     "SCHEDULER_SWEEP_SECONDS": 300,  # check deadlines and write reminders
     "SCHEDULER_DELIVER_SECONDS": 60,  # compose digests and deliver the outbox
     "SCHEDULER_EVIDENCE_SECONDS": 3600,  # remove evidence files no submission names
+    "SCHEDULER_IMPORT_SECONDS": 600,  # import the DMS exports dropped in IMPORT_WATCH_DIR
     "SCHEDULER_LEASE_SECONDS": 60,  # SQLite lease length; a dead holder is replaced after it
     "SCHEDULER_POLL_SECONDS": 10,  # how often the holder renews and a waiting process tries
 }
@@ -57,31 +59,53 @@ class Scheduler:
     def log(self, text: str) -> None:
         print(f"scheduler {self.worker}: {text}", file=sys.stderr, flush=True)
 
-    def _job(self, name: str):
-        def run():
-            with self.app.app_context():
-                now = self.now()
-                try:
-                    if name == "recurring":
-                        created = jobs.create_recurring(now)
-                        self.log(f"job recurring as of {now.isoformat()}: {created} created")
-                    elif name == "sweep":
-                        report = jobs.run_pass(now, worker=self.worker)
-                        self.log(f"job sweep as of {now.isoformat()}: {report.as_dict()}")
-                    elif name == "evidence":
-                        report = jobs.remove_orphan_evidence(now)
-                        self.log(f"job evidence as of {now.isoformat()}: {report.as_dict()}")
-                    else:
-                        jobs.compose(now)
-                        report = jobs.deliver(now, worker=self.worker)
-                        self.log(f"job deliver as of {now.isoformat()}: {report.as_dict()}")
-                except Exception as exc:  # a job's failure must not stop the scheduler
-                    db.session.rollback()
-                    self.log(f"job {name} failed: {type(exc).__name__}: {exc}")
-                finally:
-                    db.session.remove()
+    def run_job(self, name: str) -> None:
+        """One run of a job as of the scheduler's now, in the app's context; its failure is
+        logged, never raised (a job's failure must not stop the scheduler)."""
+        with self.app.app_context():
+            now = self.now()
+            try:
+                if name == "recurring":
+                    created = jobs.create_recurring(now)
+                    self.log(f"job recurring as of {now.isoformat()}: {created} created")
+                elif name == "sweep":
+                    report = jobs.run_pass(now, worker=self.worker)
+                    self.log(f"job sweep as of {now.isoformat()}: {report.as_dict()}")
+                elif name == "evidence":
+                    report = jobs.remove_orphan_evidence(now)
+                    self.log(f"job evidence as of {now.isoformat()}: {report.as_dict()}")
+                elif name == "import":
+                    self._import(now)
+                else:
+                    jobs.compose(now)
+                    report = jobs.deliver(now, worker=self.worker)
+                    self.log(f"job deliver as of {now.isoformat()}: {report.as_dict()}")
+            except Exception as exc:
+                db.session.rollback()
+                self.log(f"job {name} failed: {type(exc).__name__}: {exc}")
+            finally:
+                db.session.remove()
 
-        return run
+    def _import(self, now: datetime) -> None:
+        """The watched folder's new files; each one's counts or its error in the log."""
+        results = imports.watch(now)
+        self.log(f"job import as of {now.isoformat()}: {len(results)} file(s) to report")
+        for result in results:
+            self.log(f"job import: {result.as_dict()}")
+
+    def job_names(self) -> list[tuple[str, str]]:
+        """The jobs this scheduler runs, with their interval's setting: the import only when
+        a watched folder is set (IMPORT_WATCH_DIR)."""
+        names = [
+            ("recurring", "SCHEDULER_RECURRING_SECONDS"),
+            ("sweep", "SCHEDULER_SWEEP_SECONDS"),
+            ("deliver", "SCHEDULER_DELIVER_SECONDS"),
+            ("evidence", "SCHEDULER_EVIDENCE_SECONDS"),
+        ]
+        with self.app.app_context():
+            if imports.settings() is not None:
+                names.append(("import", "SCHEDULER_IMPORT_SECONDS"))
+        return names
 
     def _start_jobs(self) -> None:
         scheduler = BackgroundScheduler(
@@ -90,17 +114,11 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         soon = datetime.now(UTC)
-        for offset, (name, setting) in enumerate(
-            (
-                ("recurring", "SCHEDULER_RECURRING_SECONDS"),
-                ("sweep", "SCHEDULER_SWEEP_SECONDS"),
-                ("deliver", "SCHEDULER_DELIVER_SECONDS"),
-                ("evidence", "SCHEDULER_EVIDENCE_SECONDS"),
-            )
-        ):
+        for offset, (name, setting) in enumerate(self.job_names()):
             scheduler.add_job(
-                self._job(name),
+                self.run_job,
                 "interval",
+                args=(name,),
                 seconds=self.intervals[setting],
                 id=name,
                 next_run_time=soon + timedelta(milliseconds=10 * offset),
