@@ -108,6 +108,15 @@ class Model:
             day += timedelta(days=1)
         return self.morning(day)
 
+    def age(self, d, at: datetime) -> int:
+        """Working days overdue at `at`: working mornings passed since the due notice's day."""
+        notice_day = self.first_working_moment(d.due_at).astimezone(TZ).date()
+        k, day = 0, notice_day
+        while day < at.astimezone(TZ).date():
+            day += timedelta(days=1)
+            k += self.cal.is_working_day(day) and self.morning(day) <= at
+        return k
+
     def wanted(self, d, policy: dict, at: datetime) -> list[tuple[str, int]]:
         due = d.due_at
         if at <= due:
@@ -118,11 +127,7 @@ class Model:
                 found += self.cal.is_working_day(day)
             begins = self.morning(day)
             return [("before", n)] if n and begins < due and begins <= at else []
-        notice_day = self.first_working_moment(due).astimezone(TZ).date()
-        k, day = 0, notice_day
-        while day < at.astimezone(TZ).date():
-            day += timedelta(days=1)
-            k += self.cal.is_working_day(day) and self.morning(day) <= at
+        k = self.age(d, at)
         result = []
         if policy["overdue_every_working_day"] and k >= 1:
             result.append(("overdue", k))
@@ -173,11 +178,23 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
                 if key not in written:
                     written.add(key)
                     mail[(at, email)].add(("summary", 0, frozenset(overdue)))
-        for _key, (email, item, d) in waiting.items():
-            if live(d, at):
-                mail[(at, email)].add(item)
+        entries = {}  # (email, deliverable id) -> the one entry its digest shows
+        for _key, (email, (kind, step, did), d) in waiting.items():
+            if not live(d, at):
+                continue
+            if kind in ("overdue", "escalation"):
+                step = max(model.age(d, at), 1)  # the true age when the digest is composed
+            best = entries.get((email, did))
+            if best is None or (ORDER.index(kind), step) > (ORDER.index(best[0]), best[1]):
+                entries[(email, did)] = (kind, step, did)
+        for (email, _did), item in entries.items():
+            mail[(at, email)].add(item)
         waiting.clear()
     return dict(mail)
+
+
+# A deliverable's stages, earliest first: one entry per deliverable, the latest stage waiting.
+ORDER = ("before", "due", "overdue", "escalation")
 
 
 # --- the month ---

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
+from tracker.reminders.policy import overdue_days
 
 # The order of the digest's sections.
 SECTIONS = ("escalation", "overdue", "due", "before", "summary")
@@ -29,13 +30,44 @@ def _line(d: Deliverable, lang: str, base_url: str) -> dict:
     }
 
 
-def entries(session: Session, person: Person, items, base_url: str, listed=None) -> list[dict]:
-    """The digest's items as plain data for the templates, in section order. `listed`: the
-    deliverables the summaries list, by id, if already loaded (else looked up here)."""
+# A deliverable's stages, earliest first: of several items waiting for one deliverable, its
+# entry shows the latest (an escalation above all).
+_ORDER = ("before", "due", "overdue", "escalation")
+
+
+def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int, object]]:
+    """(kind, step, item) for the digest: each summary, and one entry per deliverable however
+    many of its items waited (a pass outside working time, then one in it, writes the stage of
+    each). The entry is the latest stage waiting; an overdue or escalated one says the true
+    age at `now` (working days overdue), not the age when its item was written."""
+    chosen, result = {}, []
+    for item in items:
+        if item.kind == "summary":
+            result.append((item.kind, item.step, item))
+            continue
+        best = chosen.get(item.deliverable_id)
+        rank = (_ORDER.index(item.kind), item.step)
+        if best is None or rank > (_ORDER.index(best.kind), best.step):
+            chosen[item.deliverable_id] = item
+    for item in chosen.values():
+        step = item.step
+        if item.kind in ("overdue", "escalation") and now is not None and wt is not None:
+            step = max(overdue_days(item.deliverable.due_at, now, wt), 1)
+        result.append((item.kind, step, item))
+    return result
+
+
+def entries(
+    session: Session, person: Person, items, base_url: str, listed=None, now=None, wt=None
+) -> list[dict]:
+    """The digest's entries as plain data for the templates, in section order: one per
+    deliverable (see `_one_per_deliverable`) and one per summary. `listed`: the deliverables
+    the summaries list, by id, if already loaded (else looked up here)."""
     lang = person.language
     result = []
-    for item in sorted(items, key=lambda i: (SECTIONS.index(i.kind), i.id)):
-        entry = {"kind": item.kind, "step": item.step, "key": item.key}
+    chosen = _one_per_deliverable(items, now, wt)
+    for kind, step, item in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
+        entry = {"kind": kind, "step": step, "key": item.key}
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
@@ -56,7 +88,7 @@ def entries(session: Session, person: Person, items, base_url: str, listed=None)
 
 def render(session: Session, person: Person, items, now: datetime, base_url: str, wt, listed=None):
     """(subject, plain text, HTML) of the digest of these items, in the person's language."""
-    data = entries(session, person, items, base_url, listed)
+    data = entries(session, person, items, base_url, listed, now, wt)
     with force_locale(person.language):
         count = len(data)
         if count == 1:
