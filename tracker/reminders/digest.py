@@ -8,9 +8,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.errors import N_
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
-from tracker.reminders.policy import overdue_days
+from tracker.reminders.policy import next_rung, overdue_days, policy_of
+
+# Who a rung of the escalation ladder tells, as the escalation mail names them.
+RUNG_NAMES = {
+    "clerks": N_("every clerk of the department"),
+    "heads": N_("the department's head"),
+    "leads": N_("the store's general manager or finance lead"),
+}
 
 # The order of the digest's sections.
 SECTIONS = ("escalation", "overdue", "due", "before", "summary")
@@ -57,6 +65,16 @@ def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int
     return result
 
 
+def _ladder(d: Deliverable, now: datetime, wt) -> dict:
+    """What an escalation adds: the owner, and who is told next and when (None at the top)."""
+    coming = next_rung(d.due_at, policy_of(d.version), wt, now)
+    return {
+        "owner": d.owner.name if d.owner is not None else None,
+        "next_who": _(RUNG_NAMES[coming[0]]) if coming else None,
+        "next_on": wt.local(coming[1]).strftime("%Y-%m-%d") if coming else None,
+    }
+
+
 def entries(
     session: Session, person: Person, items, base_url: str, listed=None, now=None, wt=None
 ) -> list[dict]:
@@ -82,14 +100,16 @@ def entries(
             entry["lines"] = [_line(d, lang, base_url) for d in rows]
         else:
             entry.update(_line(item.deliverable, lang, base_url))
+            if kind == "escalation" and now is not None and wt is not None:
+                entry.update(_ladder(item.deliverable, now, wt))
         result.append(entry)
     return result
 
 
 def render(session: Session, person: Person, items, now: datetime, base_url: str, wt, listed=None):
     """(subject, plain text, HTML) of the digest of these items, in the person's language."""
-    data = entries(session, person, items, base_url, listed, now, wt)
     with force_locale(person.language):
+        data = entries(session, person, items, base_url, listed, now, wt)
         count = len(data)
         if count == 1:
             subject = _("[Tracker] 1 reminder for you")
