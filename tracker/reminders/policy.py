@@ -67,6 +67,44 @@ def check_ladder(ladder: list[dict]) -> None:
         raise BadInput(N_("each step comes later than the one before and tells someone new"))
 
 
+# The words a ladder is written with (the admin's form): "clerks 1, head 3, lead 5".
+LADDER_WORDS = {
+    "clerks": "clerks",
+    "clerk": "clerks",
+    "专员": "clerks",
+    "heads": "heads",
+    "head": "heads",
+    "负责人": "heads",
+    "leads": "leads",
+    "lead": "leads",
+    "manager": "leads",
+    "gm": "leads",
+    "总经理": "leads",
+    "主管": "leads",
+}
+LADDER_TEXT = {"clerks": "clerks", "heads": "head", "leads": "lead"}
+
+
+def parse_ladder(text: str) -> list[dict]:
+    """A ladder written as "clerks 1, head 3, lead 5" (who, then working days overdue), checked;
+    empty text: nobody beyond the owner."""
+    rungs = []
+    for part in (text or "").replace("，", ",").split(","):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) != 2 or words[0].lower() not in LADDER_WORDS or not words[1].isdigit():
+            raise BadInput(N_("write each step as who and after how many days: head 3"))
+        rungs.append({"to": LADDER_WORDS[words[0].lower()], "after": int(words[1])})
+    check_ladder(rungs)
+    return rungs
+
+
+def format_ladder(ladder: list[dict]) -> str:
+    """A ladder as the admin's form writes it."""
+    return ", ".join(f"{LADDER_TEXT[r['to']]} {r['after']}" for r in ladder)
+
+
 def policy_of(version) -> dict:
     """The version's reminder policy with the defaults filled in for anything it leaves out;
     `ladder` is always there, normalised (see `ladder_of`)."""
