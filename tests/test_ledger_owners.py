@@ -231,3 +231,29 @@ def test_the_heads_scorecard_has_a_line_per_owner(client, auth, session, store, 
     auth.login(people["finance.lead"].email)
     html = client.get(f"/scorecards?month={month}").get_data(as_text=True)
     assert 'id="owners"' not in html  # a per-owner line is the head's own view
+
+
+def test_the_cli_assigns_an_owner_and_shows_it(runner, session, store, people, now):
+    d = deliver(session, store, people["sales.clerk"], ago=OVERDUE)["sales-2"]
+    second = factories.create_person(
+        session, store, "sales", "clerk", now=now, email="sales.two@sh01.test"
+    )
+    session.commit()
+    args = ["tracker", "deliverable", "assign", str(d.id)]
+    taken = runner.invoke(args=[*args, "--to", second.email, "--by", second.email])
+    assert taken.exit_code == 0, taken.output
+    assert f"owner {second.email}" in taken.output
+    back = runner.invoke(
+        args=[*args, "--to", people["sales.clerk"].email, "--by", people["sales.head"].email]
+    )
+    assert back.exit_code == 0, back.output
+    refused = runner.invoke(
+        args=[*args, "--to", second.email, "--by", people["sales.clerk"].email, "--json"]
+    )
+    assert refused.exit_code != 0 and "reassign" in refused.output
+    session.expire_all()
+    assert session.get(Deliverable, d.id).owner_id == people["sales.clerk"].id
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.entity_id == d.id).order_by(AuditEntry.id)
+    ).all()
+    assert actions[-2:] == ["taken_over", "reassigned"]
