@@ -257,3 +257,26 @@ def test_the_cli_assigns_an_owner_and_shows_it(runner, session, store, people, n
         select(AuditEntry.action).where(AuditEntry.entity_id == d.id).order_by(AuditEntry.id)
     ).all()
     assert actions[-2:] == ["taken_over", "reassigned"]
+
+
+def test_an_event_posted_with_an_api_token_belongs_to_the_tokens_person(
+    client, session, people, now
+):
+    from tracker.api import service as api
+
+    _row, secret = api.create_token(
+        session, people["sales.clerk"], name=None, expires_days=None, integration=False, now=now
+    )
+    session.commit()
+    event = {
+        "type": "vehicle_delivered",
+        "store": "SH01",
+        "occurred_at": (now - timedelta(hours=2)).isoformat(),
+        "reference": "D-100",
+        "external_id": "DMS-1",
+    }
+    r = client.post("/api/v1/events", json=event, headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 201, r.json
+    ids = [d["id"] for d in r.json["deliverables"]]
+    session.expire_all()
+    assert {session.get(Deliverable, i).owner_id for i in ids} == {people["sales.clerk"].id}
