@@ -232,9 +232,6 @@ def deliverable(deliverable_id: int):
     """A deliverable: what is owed, every submission, the waiver and its whole history."""
     d = visible_deliverable(deliverable_id)
     submissions, history = ledger.deliverable_history(db.session, d)
-    live = d.status not in FINAL_STATUSES
-    reassign = live and permissions.may_reassign(current_user, d)
-    people = owners.department_people(db.session, d.provider_id, d.store_id) if reassign else []
     return render_template(
         "ledger/deliverable.html",
         d=d,
@@ -243,11 +240,8 @@ def deliverable(deliverable_id: int):
         now=clock.now(),
         may_submit=permissions.may_submit(current_user, d) and d.status in OPEN_STATUSES,
         may_decide=permissions.may_decide(current_user, d),
-        take_form=TakeOverForm() if live and permissions.may_take_over(current_user, d) else None,
-        owner_form=OwnerForm(person=str(d.owner_id or "")).fill(people, allow_nobody=False)
-        if reassign
-        else None,
         owner_names=owners.owners_by_id(db.session, _owner_ids(history)),
+        **_owner_forms(d),
     )
 
 
@@ -350,6 +344,17 @@ def _amendable_event(event_id: int) -> BusinessEvent:
         flash(_("This event was cancelled: it can no longer be changed."), "error")
         abort(redirect(url_for("ledger.event", event_id=found.id)))
     return found
+
+
+def _owner_forms(d: Deliverable) -> dict:
+    """The deliverable page's owner buttons this person may use: take it over, reassign it."""
+    live = d.status not in FINAL_STATUSES
+    take = live and permissions.may_take_over(current_user, d)
+    if not (live and permissions.may_reassign(current_user, d)):
+        return {"take_form": TakeOverForm() if take else None, "owner_form": None}
+    people = owners.department_people(db.session, d.provider_id, d.store_id)
+    form = OwnerForm(person=str(d.owner_id or "")).fill(people, allow_nobody=False)
+    return {"take_form": TakeOverForm() if take else None, "owner_form": form}
 
 
 def _owner_ids(history) -> set[int]:
