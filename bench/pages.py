@@ -83,6 +83,7 @@ ROLES = {
     "auth.": ("clerk",),
     "ledger.": ("clerk",),
     "ledger.mine": ("clerk", "head"),
+    "ledger.default_owners": ("head",),  # a head sets the default owners of their items
     # An event is put right by the receiving department (or the recorder's head).
     "ledger.correct_event": ("receiving",),
     "ledger.cancel_event": ("receiving",),

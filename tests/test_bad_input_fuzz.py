@@ -74,7 +74,7 @@ COMMITMENT_FIELDS = ["title_zh", "title_en", "deadline_as_written", "evidence", 
 COMMITMENT_FIELDS += ["offset_days", "day_type", "at_time", "non_working", "trigger_after"]
 COMMITMENT_FIELDS += ["frequency", "day", "recurring_day_type", "period_back"]
 COMMITMENT_FIELDS += ["before_working_days", "on_due", "overdue_every_working_day"]
-COMMITMENT_FIELDS += ["escalate_after_working_days", "preview_store", "save"]
+COMMITMENT_FIELDS += ["ladder", "preview_store", "save"]
 SCOPE = ["month", "store", "provider", "page"]
 
 # (who, method, path, token page, fields); {open} and {submitted} are deliverable ids.

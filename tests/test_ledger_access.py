@@ -32,6 +32,9 @@ EVERYONE = set(PEOPLE) - {None}
 # The head of the department that recorded the event, and the receiving department (Finance).
 AMENDERS = {"sales.head@sh01.test"} | FINANCE_SH01
 
+HEADS = {"sales.head@sh01.test", "hr.head@sh01.test", "finance.head@sh01.test"}
+HEADS |= {"finance.admin@sh01.test"}
+
 # (method, path template, who gets the page (or, for a POST, reaches the form: 400 for the
 # empty form), the status they get). Everyone else signed in gets 403; signed out, the sign-in.
 ROUTES = [
@@ -55,6 +58,17 @@ ROUTES = [
     ("POST", "/inbox/{sales7}/accept", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales7}/return", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales2}/waive", FINANCE_SH01, 400),
+    # Owners: a clerk of the providing department takes an item over; its head (or an
+    # administrator) reassigns it and sets the default owners of the department's items.
+    ("POST", "/deliverables/{sales2}/take", SALES_SH01, 302),
+    (
+        "POST",
+        "/deliverables/{sales2}/owner",
+        {"sales.head@sh01.test", "finance.admin@sh01.test"},
+        302,
+    ),
+    ("GET", "/owners", HEADS, 200),
+    ("POST", "/owners", HEADS, 302),
 ]
 
 

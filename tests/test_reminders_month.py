@@ -1,7 +1,9 @@
 """A simulated month (28 Sep - 28 Oct 2026, China's Golden Week included) of a demo-like store,
 with a pass every hour, against a real SMTP server: the mail received is exactly what the
 reminder policy says, computed here independently from the deliverables, the policy, the
-working calendar and the test's own record of what was submitted, returned, waived, retired."""
+working calendar and the test's own record of what was submitted, returned, waived, retired,
+who owns what (events recorded by a clerk are theirs; one is reassigned) and the escalation
+ladder of one commitment (every clerk, then the head, then the store's lead)."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +18,7 @@ from tracker import create_app
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog import service as catalog
 from tracker.extensions import db
+from tracker.ledger import owners
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
@@ -32,6 +35,10 @@ CUSTOM = {
     "escalate_after_working_days": 1,
 }
 
+# sales-7's escalation ladder after the owner: every clerk after 1 working day overdue, the
+# head after 2, the store's lead after 4.
+LADDER = [{"to": "clerks", "after": 1}, {"to": "heads", "after": 2}, {"to": "leads", "after": 4}]
+
 # (department, role, language, active); sales has two clerks, HR's only clerk has left.
 STAFF = [
     ("finance", "clerk", "en", True),
@@ -47,18 +54,22 @@ STAFF = [
     ("service", "head", "zh", True),
     ("hr", "clerk", "zh", False),
     ("hr", "head", "zh", True),
+    ("finance", "lead", "en", True),
 ]
 
-EVENTS = [  # (local time, event type, reference)
-    (datetime(2026, 9, 28, 10, tzinfo=TZ), "vehicle_delivered", "V-1"),
-    (datetime(2026, 9, 29, 15, tzinfo=TZ), "loan_disbursed", "L-1"),
+EVENTS = [  # (local time, event type, reference[, who records it: (department, role, n)])
+    (datetime(2026, 9, 28, 10, tzinfo=TZ), "vehicle_delivered", "V-1", ("sales", "clerk", 0)),
+    (datetime(2026, 9, 29, 15, tzinfo=TZ), "loan_disbursed", "L-1", ("loans", "clerk", 0)),
     (datetime(2026, 9, 30, 11, tzinfo=TZ), "employee_hired", "H-1"),
     (datetime(2026, 10, 9, 11, tzinfo=TZ), "policy_issued", "P-1"),
     (datetime(2026, 10, 12, 16, tzinfo=TZ), "customer_payment", "C-1"),
     (datetime(2026, 10, 14, 9, tzinfo=TZ), "deal_settlement", "D-1"),
     (datetime(2026, 10, 8, 13, tzinfo=TZ), "registration_done", "R-1"),
     (datetime(2026, 10, 20, 13, tzinfo=TZ), "vehicle_picked_up", "U-1"),
+    (datetime(2026, 10, 21, 11, tzinfo=TZ), "vehicle_delivered", "V-2", ("sales", "clerk", 1)),
 ]
+# (local time, reference, commitment): its sales head gives it to the other sales clerk.
+REASSIGN = (datetime(2026, 10, 22, 15, tzinfo=TZ), "V-2", "sales-2")
 
 
 @pytest.fixture
@@ -108,7 +119,16 @@ class Model:
             day += timedelta(days=1)
         return self.morning(day)
 
-    def wanted(self, d, policy: dict, at: datetime) -> list[tuple[str, int]]:
+    def age(self, d, at: datetime) -> int:
+        """Working days overdue at `at`: working mornings passed since the due notice's day."""
+        notice_day = self.first_working_moment(d.due_at).astimezone(TZ).date()
+        k, day = 0, notice_day
+        while day < at.astimezone(TZ).date():
+            day += timedelta(days=1)
+            k += self.cal.is_working_day(day) and self.morning(day) <= at
+        return k
+
+    def wanted(self, d, policy: dict, at: datetime) -> list[tuple[str, int, str]]:
         due = d.due_at
         if at <= due:
             n = policy["before_working_days"]
@@ -117,33 +137,42 @@ class Model:
                 day -= timedelta(days=1)
                 found += self.cal.is_working_day(day)
             begins = self.morning(day)
-            return [("before", n)] if n and begins < due and begins <= at else []
-        notice_day = self.first_working_moment(due).astimezone(TZ).date()
-        k, day = 0, notice_day
-        while day < at.astimezone(TZ).date():
-            day += timedelta(days=1)
-            k += self.cal.is_working_day(day) and self.morning(day) <= at
+            return [("before", n, "owner")] if n and begins < due and begins <= at else []
+        k = self.age(d, at)
         result = []
         if policy["overdue_every_working_day"] and k >= 1:
-            result.append(("overdue", k))
+            result.append(("overdue", k, "owner"))
         elif policy["on_due"]:
-            result.append(("due", 0))
-        n = policy["escalate_after_working_days"]
-        if n and k >= n:
-            result.append(("escalation", n))
+            result.append(("due", 0, "owner"))
+        ladder = policy.get("ladder")
+        if ladder is None:
+            n = policy["escalate_after_working_days"]
+            ladder = [{"to": "heads", "after": n}] if n else []
+        for rung in ladder:
+            if k >= rung["after"]:
+                result.append(("escalation", rung["after"], rung["to"]))
         return result
 
 
-def expected_mail(passes, deliverables, people, open_at, retired_at, model):
-    """{(pass, email): set of items} that the policy asks for."""
+def expected_mail(passes, deliverables, people, open_at, retired_at, model, owner_at):
+    """{(pass, email): set of items} that the policy asks for. `owner_at(d, at)`: the email of
+    the deliverable's owner then, or None (the whole department)."""
     by_group = defaultdict(list)
     for p in people:
         if p["active"]:
             by_group[(p["department"], p["role"])].append(p["email"])
 
-    def to(provider, kind):
-        if kind == "escalation":
+    def to(d, who, at):
+        provider = d.provider
+        if who == "clerks":
+            return by_group[(provider, "clerk")]
+        if who == "heads":
             return by_group[(provider, "head")]
+        if who == "leads":
+            return [e for (_, role), emails in by_group.items() if role == "lead" for e in emails]
+        owner = owner_at(d, at)
+        if owner is not None:
+            return [owner]
         return by_group[(provider, "clerk")] or by_group[(provider, "head")]
 
     def live(d, at):
@@ -156,8 +185,8 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
         for d in deliverables:
             if d.created_at > at or not live(d, at):
                 continue
-            for kind, step in model.wanted(d, d.policy, at):
-                for email in to(d.provider, kind):
+            for kind, step, who in model.wanted(d, d.policy, at):
+                for email in to(d, who, at):
                     key = (d.id, kind, step, email)
                     if key not in written:
                         written.add(key)
@@ -173,11 +202,26 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
                 if key not in written:
                     written.add(key)
                     mail[(at, email)].add(("summary", 0, frozenset(overdue)))
-        for _key, (email, item, d) in waiting.items():
-            if live(d, at):
-                mail[(at, email)].add(item)
+        entries = {}  # (email, deliverable id) -> the one entry its digest shows
+        for _key, (email, (kind, step, did), d) in waiting.items():
+            if not live(d, at):
+                continue
+            owner = owner_at(d, at)
+            if kind != "escalation" and owner is not None and email != owner:
+                continue  # written before it was reassigned: not sent
+            if kind in ("overdue", "escalation"):
+                step = max(model.age(d, at), 1)  # the true age when the digest is composed
+            best = entries.get((email, did))
+            if best is None or (ORDER.index(kind), step) > (ORDER.index(best[0]), best[1]):
+                entries[(email, did)] = (kind, step, did)
+        for (email, _did), item in entries.items():
+            mail[(at, email)].add(item)
         waiting.clear()
     return dict(mail)
+
+
+# A deliverable's stages, earliest first: one entry per deliverable, the latest stage waiting.
+ORDER = ("before", "due", "overdue", "escalation")
 
 
 # --- the month ---
@@ -212,7 +256,11 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         by_role[(department, role)].append(person)
     loans8 = catalog.get_commitment(session, "loans-8")
     catalog.edit_commitment(session, loans8, {"reminder_policy": CUSTOM}, setup_at, None)
+    sales7 = catalog.get_commitment(session, "sales-7")
+    laddered = {**DEFAULT_REMINDER_POLICY, "ladder": LADDER}
+    catalog.edit_commitment(session, sales7, {"reminder_policy": laddered}, setup_at, None)
     session.commit()
+    owned = defaultdict(list)  # deliverable id -> [(instant, owner's email or None)]
 
     transitions = defaultdict(list)  # deliverable id -> [(instant, open?)]
     retired = {}  # commitment id -> instant
@@ -267,14 +315,30 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             retired[d.commitment_id] = at
         elif local == datetime(2026, 10, 19, 10):
             submit(earliest_open("sales", due_after=at), at)
-        for when, type_, reference in EVENTS:
+        for when, type_, reference, *recorder in EVENTS:
             if when.astimezone(UTC) == at:
-                ledger.record_event(
+                by = by_role[recorder[0][:2]][recorder[0][2]] if recorder else None
+                _, created = ledger.record_event(
                     session,
                     ledger.NewEvent(store=store, type=type_, occurred_at=at, reference=reference),
-                    by=None,
+                    by=by,
                     now=at,
                 )
+                for d in created:  # the recorder owns what their own department provides
+                    mine = by is not None and by.department.code == d.commitment.provider.code
+                    owned[d.id].append((at, by.email if mine else None))
+        when, ref, code = REASSIGN
+        if when.astimezone(UTC) == at:
+            d = next(
+                d
+                for d in session.scalars(
+                    select(Deliverable).where(Deliverable.reference == reference)
+                )
+                if d.commitment.code == code
+            )
+            to = by_role[("sales", "clerk")][0]
+            owners.reassign(session, d, to=to, by=by_role[("sales", "head")][0], now=at)
+            owned[d.id].append((at, to.email))
         session.commit()
 
     passes, received = [], {}
@@ -305,8 +369,15 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     def retired_at(commitment_id, at):
         return commitment_id in retired and retired[commitment_id] <= at
 
+    def owner_at(d, at):
+        owner = None
+        for when, email in owned[d.id]:
+            if when <= at:
+                owner = email
+        return owner
+
     model = Model(WorkingCalendar("CN"))
-    expected = expected_mail(passes, deliverables, people, open_at, retired_at, model)
+    expected = expected_mail(passes, deliverables, people, open_at, retired_at, model, owner_at)
 
     got = {}
     language = {p["email"]: p["language"] for p in people}
@@ -350,5 +421,30 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         if item[0] != "summary" and session.get(Deliverable, item[2]).commitment.code == "loans-8"
     }
     assert loans8_items <= {("before", 2), ("escalation", 1)} and loans8_items
+    # owners and the ladder were exercised: a lead and a clerk other than the owner escalated to,
+    # and the reassigned item reminded to its new owner
+    sales7_escalated = {
+        email
+        for (at, email), items in got.items()
+        for item in items
+        if item[0] == "escalation"
+        and session.get(Deliverable, item[2]).commitment.code == "sales-7"
+    }
+    assert any(e.startswith("finance.lead") for e in sales7_escalated)
+    assert {e for e in sales7_escalated if e.startswith("sales.clerk")} == {
+        p["email"] for p in people if p["department"] == "sales" and p["role"] == "clerk"
+    }
+    reassigned_to = by_role[("sales", "clerk")][0].email
+    late = [
+        (at, email)
+        for (at, email), items in got.items()
+        for item in items
+        if item[0] == "overdue" and session.get(Deliverable, item[2]).reference == "V-2"
+    ]
+    assert late and {email for _, email in late} <= {
+        reassigned_to,
+        by_role[("sales", "clerk")][1].email,
+    }
+    assert any(email == reassigned_to for _, email in late)
     people_rows = session.scalars(select(Person)).all()
     assert len(people_rows) == len(STAFF)

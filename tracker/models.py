@@ -10,6 +10,7 @@ from tracker.imports.models import ImportedFile, ImportMapping
 from tracker.ledger.models import (
     AuditEntry,
     BusinessEvent,
+    CommitmentOwner,
     Deliverable,
     EventType,
     Submission,
@@ -27,6 +28,7 @@ __all__ = [
     "ClosedOpenItem",
     "ClosedScore",
     "Commitment",
+    "CommitmentOwner",
     "CommitmentVersion",
     "Deliverable",
     "Department",

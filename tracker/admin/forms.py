@@ -247,10 +247,15 @@ class CommitmentForm(FlaskForm):
     )
     on_due = BooleanField(_l("Remind when it falls due"))
     overdue_every_working_day = BooleanField(_l("Remind every working day while overdue"))
-    escalate_after_working_days = IntegerField(
-        _l("Tell the head after this many working days overdue"),
-        default=3,
-        validators=[InputRequired(), NumberRange(min=1, max=60)],
+    ladder = StringField(
+        _l("Escalation ladder after the owner"),
+        description=_l(
+            "Who is told, after how many working days overdue: clerks 1, head 3, lead 5 (clerks: "
+            "every clerk of the department; lead: the store's general manager or finance lead). "
+            "Empty: nobody beyond the owner."
+        ),
+        default="head 3",
+        validators=[Optional(), Length(max=200)],
     )
     preview_store = SelectField(_l("Preview for store"), choices=[])
     preview = SubmitField(_l("Preview"))
@@ -271,6 +276,14 @@ class CommitmentForm(FlaskForm):
             delattr(self, name)
         if not recurring:
             self.non_working.choices = NON_WORKING_CHOICES[:3]
+
+    def validate_ladder(self, field):
+        from tracker.reminders.policy import parse_ladder
+
+        try:
+            parse_ladder(field.data or "")
+        except BadInput as exc:
+            raise ValidationError(exc.localized()) from None
 
     def validate_checklist(self, field):
         for number, line in enumerate((field.data or "").splitlines(), start=1):
@@ -311,6 +324,9 @@ class CommitmentForm(FlaskForm):
 
     def changes(self) -> dict:
         """The version fields this form sets."""
+        from tracker.reminders.policy import parse_ladder
+
+        ladder = parse_ladder(self.ladder.data or "")
         checklist = []
         for line in (self.checklist.data or "").splitlines():
             if line.strip():
@@ -328,7 +344,10 @@ class CommitmentForm(FlaskForm):
                 "before_working_days": self.before_working_days.data,
                 "on_due": bool(self.on_due.data),
                 "overdue_every_working_day": bool(self.overdue_every_working_day.data),
-                "escalate_after_working_days": self.escalate_after_working_days.data,
+                "escalate_after_working_days": next(
+                    (r["after"] for r in ladder if r["to"] == "heads"), 0
+                ),
+                "ladder": ladder,
             },
         }
         if self.kind == "recurring":
@@ -353,7 +372,7 @@ class CommitmentForm(FlaskForm):
     @classmethod
     def for_version(cls, version, kind: str, **kwargs) -> "CommitmentForm":
         """The form filled with a version's fields (a GET), or with the posted data."""
-        from tracker.reminders.policy import policy_of
+        from tracker.reminders.policy import format_ladder, policy_of
 
         policy = policy_of(version)
         data = {
@@ -375,6 +394,7 @@ class CommitmentForm(FlaskForm):
             "non_working": version.non_working,
             "trigger_after": version.trigger_after,
             **policy,
+            "ladder": format_ladder(policy["ladder"]),
         }
         return cls(data=data, kind=kind, **kwargs)
 

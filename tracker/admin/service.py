@@ -19,6 +19,7 @@ from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.redating import redate_plan
 from tracker.org import service as org
 from tracker.org.models import Department, Person, Store
+from tracker.reminders.policy import WorkingTime, ladder_dates
 
 if TYPE_CHECKING:
     from flask_mailman import EmailMessage
@@ -133,6 +134,8 @@ class PreviewLine:
 
     trigger: datetime | None
     due: datetime
+    # When each rung of the escalation ladder is told if it stays owed: (target, instant).
+    ladder: list = field(default_factory=list)
 
 
 def preview_due_times(
@@ -187,9 +190,11 @@ def commitment_preview(
     store: str | None,
     stores: list[Store],
     now: datetime,
+    policy: dict | None = None,
 ) -> Preview:
     """The due times `fields` (None: nothing to preview) give in the store with code `store`,
-    one of `stores`; a rule the calendar refuses is explained, not raised."""
+    one of `stores`, and with a reminder `policy` when each rung of its escalation ladder would
+    be told; a rule the calendar refuses is explained, not raised."""
     chosen = next((s for s in stores if s.code == store), None)
     if fields is None or chosen is None:
         return Preview(chosen, [])
@@ -199,6 +204,10 @@ def commitment_preview(
         )
     except BadInput as exc:
         return Preview(chosen, [], exc)
+    if policy is not None:
+        wt = WorkingTime(chosen, store_calendar(session, chosen))
+        for line in lines:
+            line.ladder = ladder_dates(line.due, policy, wt)
     unknown = KnownYears(session).unknown(chosen, [line.due for line in lines])
     return Preview(chosen, lines, unknown_years=unknown)
 

@@ -54,6 +54,7 @@ from tracker.ledger.display import event_label
 from tracker.ledger.redating import redate
 from tracker.org import service as org
 from tracker.org.models import Store
+from tracker.reminders.policy import policy_of
 from tracker.scorecards.service import format_bands, risk_bands, set_risk_bands
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -355,11 +356,13 @@ def _commitment_form(commitment: Commitment, stores: list) -> CommitmentForm:
 def _preview(form: CommitmentForm, commitment: Commitment, stores: list) -> service.Preview:
     """The due times to preview: the current version's on a GET, the form's when it holds up;
     none after a failed save."""
-    fields = None
+    fields = policy = None
     if request.method == "GET":
         fields = {f: getattr(commitment.current, f) for f in RULE_FIELDS}
+        policy = policy_of(commitment.current)
     elif not form.save.data and form.validate():
         fields = form.changes()
+        policy = fields["reminder_policy"]
     return service.commitment_preview(
         db.session,
         commitment,
@@ -367,6 +370,7 @@ def _preview(form: CommitmentForm, commitment: Commitment, stores: list) -> serv
         store=form.preview_store.data,
         stores=stores,
         now=clock.now(),
+        policy=policy,
     )
 
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from tracker import clock, validation
 from tracker.cli import command, parse_instant, table
 from tracker.extensions import db
-from tracker.ledger import events, uploads
+from tracker.ledger import events, owners, uploads
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
 from tracker.org import service as org
@@ -22,6 +22,9 @@ def register(group: AppGroup) -> None:
     group.add_command(evidence_cli)
 
 
+ROW_COLUMNS = ["id", "commitment", "due", "status", "owner"]
+
+
 def deliverable_row(d: Deliverable) -> dict:
     """A deliverable as plain data, due time in the store's zone with its offset."""
     return {
@@ -32,6 +35,7 @@ def deliverable_row(d: Deliverable) -> dict:
         "due": d.due_at.astimezone(d.store.zone).isoformat(),
         "reference": d.reference,
         "period": d.period,
+        "owner": d.owner.email if d.owner is not None else None,
     }
 
 
@@ -80,7 +84,7 @@ def event_record(type_, store_code, at, reference, customer, vin, amount, by, ag
     rows = [deliverable_row(d) for d in created]
     return (
         {"event": event.id, "deliverables": rows},
-        f"event {event.id} recorded\n" + table(rows, ["id", "commitment", "due", "status"]),
+        f"event {event.id} recorded\n" + table(rows, ROW_COLUMNS),
     )
 
 
@@ -133,8 +137,7 @@ def event_correct(event_id, by, at, reference, customer, vin, amount):
     rows = [deliverable_row(d) for d in events.deliverables_of(db.session, event)]
     return (
         _event_data(event, rows, redated=moved),
-        f"event {event.id} corrected; {len(moved)} due times moved\n"
-        + table(rows, ["id", "commitment", "due", "status"]),
+        f"event {event.id} corrected; {len(moved)} due times moved\n" + table(rows, ROW_COLUMNS),
     )
 
 
@@ -232,6 +235,23 @@ def deliverable_waive(deliverable_id, by, at, reason):
     return _done(deliverable, "")
 
 
+@command(deliverable_cli, "assign")
+@with_common
+@click.option(
+    "--to", "to", required=True, help="Email of the new owner (--by's own: take it over)."
+)
+def deliverable_assign(deliverable_id, by, at, to):
+    """Give a deliverable an owner: a clerk takes it over (--to their own email), the providing
+    department's head reassigns it. Audited."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    new = org.get_person(db.session, to)
+    if new.id == person.id:
+        owners.take_over(db.session, deliverable, by=person, now=now)
+    else:
+        owners.reassign(db.session, deliverable, to=new, by=person, now=now)
+    return _done(deliverable, f"(owner {new.email})")
+
+
 def _acting(deliverable_id, by, at):
     """The deliverable, the person, and the instant (--at is for importing history only)."""
     deliverable = ledger.get_deliverable(db.session, deliverable_id)
@@ -242,7 +262,8 @@ def _acting(deliverable_id, by, at):
 def _done(deliverable, text):
     db.session.flush()
     row = deliverable_row(deliverable)
-    return row, f"deliverable {row['id']} is {row['status']} {text}".rstrip()
+    owner = f", owner {row['owner']}" if row["owner"] and "owner" not in text else ""
+    return row, f"deliverable {row['id']} is {row['status']}{owner} {text}".rstrip()
 
 
 evidence_cli = AppGroup("evidence", help="Evidence files.")

@@ -42,6 +42,8 @@ AUDIT_ACTIONS = {
     "returned": _l("returned"),
     "waived": _l("waived"),
     "redated": _l("due time moved (event corrected)"),
+    "taken_over": _l("taken over"),
+    "reassigned": _l("reassigned"),
 }
 # The fields of a business event, as its corrections name them.
 EVENT_FIELD_LABELS = {

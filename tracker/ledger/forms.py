@@ -48,6 +48,11 @@ class MineFilterForm(FlaskForm):
     )
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+    owner = SelectField(
+        _l("Owner"),
+        choices=[("department", _l("my department")), ("mine", _l("mine"))],
+        default="department",
+    )
 
     def filters(self) -> ListFilters:
         """The filters as the service takes them; anything unknown means no filter."""
@@ -58,6 +63,7 @@ class MineFilterForm(FlaskForm):
             commitment_id=int(commitment) if commitment.isdigit() else None,
             overdue=bool(self.overdue.data),
             text=self.q.data,
+            owner="mine" if self.owner.data == "mine" else "department",
         )
 
 
@@ -330,3 +336,24 @@ class CancelEventForm(FlaskForm):
     def validate_file(self, field) -> None:
         if _given(field.data):
             _file_checked(field.data)
+
+
+class TakeOverForm(FlaskForm):
+    """A clerk makes a deliverable theirs (a button: the form carries only its CSRF token)."""
+
+
+class OwnerForm(FlaskForm):
+    """Whom a deliverable (or a commitment's items, by default) belongs to: a person of the
+    providing department, chosen from `choices` filled in by the view ("" for nobody, where
+    allowed)."""
+
+    person = SelectField(_l("Owner"), choices=[], validate_choice=True)
+
+    def fill(self, people, *, allow_nobody: bool) -> "OwnerForm":
+        nobody = [("", _("nobody: the whole department"))] if allow_nobody else []
+        self.person.choices = nobody + [(str(p.id), f"{p.name} ({p.email})") for p in people]
+        return self
+
+    def chosen(self, people):
+        """The chosen person, or None for nobody."""
+        return next((p for p in people if str(p.id) == self.person.data), None)

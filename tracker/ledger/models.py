@@ -138,6 +138,9 @@ class Deliverable(db.Model):
     lateness_seconds: Mapped[int | None]
     return_count: Mapped[int] = mapped_column(default=0)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # Who answers for it in the providing department: reminded first, the rest of the
+    # department through the ladder (None: the whole department, as before owners).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
 
     commitment: Mapped[Commitment] = relationship(lazy="joined")
     version: Mapped[CommitmentVersion] = relationship(lazy="joined")
@@ -147,6 +150,7 @@ class Deliverable(db.Model):
         back_populates="deliverable", order_by="Submission.seq"
     )
     waiver: Mapped["Waiver | None"] = relationship(back_populates="deliverable")
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
 
     def is_overdue(self, now: datetime) -> bool:
         """Still owed by the provider and past its due time."""
@@ -202,6 +206,23 @@ class Waiver(db.Model):
     waived_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     deliverable: Mapped[Deliverable] = relationship(back_populates="waiver")
+
+
+class CommitmentOwner(db.Model):
+    """The default owner of a commitment's recurring and requested deliverables in one store,
+    set by the providing department's head."""
+
+    __tablename__ = "commitment_owner"
+    __table_args__ = (UniqueConstraint("commitment_id", "store_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
 
 
 class AuditEntry(db.Model):

@@ -150,3 +150,64 @@ def require_requester(person: Person, commitment: Commitment, store: Store) -> N
             email=person.email,
             doing="raise a request for",
         )
+
+
+# --- owners ---
+
+
+def may_take_over(person: Person, deliverable: Deliverable) -> bool:
+    """A clerk or head of the providing department in the deliverable's store makes it theirs."""
+    return (
+        may_submit(person, deliverable)
+        and person.role in ("clerk", "head")
+        and deliverable.owner_id != person.id
+    )
+
+
+def may_reassign(person: Person, deliverable: Deliverable) -> bool:
+    """The providing department's head in the deliverable's store, or an administrator, gives
+    it to someone of the department."""
+    return person.active and (
+        person.role == "admin"
+        or (
+            person.role == "head"
+            and person.department_id == deliverable.provider_id
+            and person.store_id == deliverable.store_id
+        )
+    )
+
+
+def may_set_default_owners(person: Person, department_id: int, store_id: int) -> bool:
+    """A department's head in its store (or an administrator) sets its default owners."""
+    return person.active and (
+        person.role == "admin"
+        or (
+            person.role == "head"
+            and person.department_id == department_id
+            and person.store_id == store_id
+        )
+    )
+
+
+def require_taker(person: Person, deliverable: Deliverable) -> None:
+    if not may_submit(person, deliverable) or person.role not in ("clerk", "head"):
+        raise NotAllowed(
+            N_("%(email)s is not in the providing department and cannot take it over"),
+            email=person.email,
+        )
+
+
+def require_reassigner(person: Person, deliverable: Deliverable) -> None:
+    if not may_reassign(person, deliverable):
+        raise NotAllowed(
+            N_("%(email)s is not the providing department's head and cannot reassign it"),
+            email=person.email,
+        )
+
+
+def require_owner_setter(person: Person, department_id: int, store_id: int) -> None:
+    if not may_set_default_owners(person, department_id, store_id):
+        raise NotAllowed(
+            N_("%(email)s is not the department's head and cannot set its default owners"),
+            email=person.email,
+        )

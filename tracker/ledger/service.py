@@ -18,7 +18,7 @@ from tracker.calendar.service import store_calendar
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog.models import Commitment
 from tracker.errors import N_, BadInput, Conflict, NotFound, Word
-from tracker.ledger import permissions
+from tracker.ledger import owners, permissions
 from tracker.ledger.models import (
     OPEN_STATUSES,
     RETURN_REASONS,
@@ -273,6 +273,7 @@ def create_event_deliverables(
             store,
             due_at,
             now,
+            owner_id=owners.owner_of_new(session, commitment, store, by),
             event_id=event.id,
             reference=event.reference,
             amount=event.amount,
@@ -323,6 +324,7 @@ def ensure_recurring(
         select(Commitment).where(Commitment.kind == "recurring", Commitment.retired_at.is_(None))
     ).all()
     created = []
+    default_owners = owners.default_owner_ids(session, [s.id for s in stores])
     for store in stores:
         calendar = store_calendar(session, store)
         wanted = {}
@@ -354,6 +356,7 @@ def ensure_recurring(
                 occurrence.due,
                 now,
                 dedupe_key=key,
+                owner_id=default_owners.get((commitment.id, store.id)),
                 occurrence_date=occurrence.nominal,
                 period=_period(
                     occurrence.nominal, commitment.current.frequency, commitment.current.period_back
@@ -415,6 +418,7 @@ def raise_request(
         store,
         due_at,
         now,
+        owner_id=owners.default_owner_id(session, commitment.id, store.id),
         requested_by_id=by.id,
         request_note=note,
         reference=(reference or "").strip() or None,
@@ -741,6 +745,7 @@ class ListFilters:
     commitment_id: int | None = None
     overdue: bool = False
     text: str | None = None
+    owner: str = "department"  # "mine": only the person's own items; "department": all
 
 
 def provided_commitments(session: Session, department_id: int) -> list[Commitment]:
@@ -763,7 +768,7 @@ def department_list(
     query = (
         select(d)
         .where(d.store_id == person.store_id, d.provider_id == person.department_id)
-        .options(joinedload(d.event))
+        .options(joinedload(d.event), joinedload(d.owner))
         .order_by(
             case(
                 (overdue, 0),
@@ -784,6 +789,8 @@ def department_list(
         query = query.where(d.commitment_id == filters.commitment_id)
     if filters.overdue:
         query = query.where(overdue)
+    if filters.owner == "mine":
+        query = query.where(d.owner_id == person.id)
     if filters.text and filters.text.strip():
         text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(d.reference).like(f"%{text.lower()}%", escape="\\"))

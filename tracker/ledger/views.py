@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from tracker import clock, validation
 from tracker.errors import Conflict, NotAllowed, TrackerError
 from tracker.extensions import db
-from tracker.ledger import display, events, permissions, uploads
+from tracker.ledger import display, events, owners, permissions, uploads
 from tracker.ledger import service as ledger
 from tracker.ledger.forms import (
     BatchSubmitForm,
@@ -26,9 +26,17 @@ from tracker.ledger.forms import (
     CorrectEventForm,
     EventForm,
     MineFilterForm,
+    OwnerForm,
     SubmitForm,
+    TakeOverForm,
 )
-from tracker.ledger.models import OPEN_STATUSES, BusinessEvent, Deliverable, Submission
+from tracker.ledger.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    BusinessEvent,
+    Deliverable,
+    Submission,
+)
 from tracker.web import abort_if_refused, explain, parse_id, refused, visible_deliverable
 
 bp = Blueprint("ledger", __name__)
@@ -56,6 +64,9 @@ def mine():
         now=now,
         limit=ledger.PAGE_LIMIT,
         open=OPEN_STATUSES,
+        sets_owners=permissions.may_set_default_owners(
+            current_user, current_user.department_id, current_user.store_id
+        ),
     )
 
 
@@ -229,7 +240,62 @@ def deliverable(deliverable_id: int):
         now=clock.now(),
         may_submit=permissions.may_submit(current_user, d) and d.status in OPEN_STATUSES,
         may_decide=permissions.may_decide(current_user, d),
+        owner_names=owners.owners_by_id(db.session, _owner_ids(history)),
+        **_owner_forms(d),
     )
+
+
+@bp.post("/deliverables/<int:deliverable_id>/take")
+@login_required
+def take_over(deliverable_id: int):
+    """A clerk of the providing department makes the deliverable theirs."""
+    d = visible_deliverable(deliverable_id)
+    if TakeOverForm().validate_on_submit():
+        if _saved(lambda: owners.take_over(db.session, d, by=current_user, now=clock.now())):
+            flash(_("It is yours now: its reminders come to you first."))
+    return redirect(url_for("ledger.deliverable", deliverable_id=d.id))
+
+
+@bp.post("/deliverables/<int:deliverable_id>/owner")
+@login_required
+def reassign(deliverable_id: int):
+    """The providing department's head gives the deliverable to someone of the department."""
+    d = visible_deliverable(deliverable_id)
+    if not permissions.may_reassign(current_user, d):
+        abort(403)
+    people = owners.department_people(db.session, d.provider_id, d.store_id)
+    form = OwnerForm().fill(people, allow_nobody=False)
+    if form.validate_on_submit():
+        to, now = form.chosen(people), clock.now()
+        if _saved(lambda: owners.reassign(db.session, d, to=to, by=current_user, now=now)):
+            flash(_("Reassigned to %(name)s.", name=to.name))
+    else:
+        flash(_("Choose someone of the department."), "error")
+    return redirect(url_for("ledger.deliverable", deliverable_id=d.id))
+
+
+# --- default owners, set by the head ---
+
+
+@bp.route("/owners", methods=["GET", "POST"])
+@login_required
+def default_owners():
+    """The head's page: who owns each recurring or requested commitment's items in the store."""
+    me = current_user
+    if not permissions.may_set_default_owners(me, me.department_id, me.store_id):
+        abort(403)
+    people = owners.department_people(db.session, me.department_id, me.store_id)
+    if request.method == "POST":
+        _set_default_owner(people, parse_id(request.form.get("commitment")))
+        return redirect(url_for("ledger.default_owners"))
+    rows = owners.default_owner_rows(db.session, me.department_id, me.store)
+    forms = {
+        r.commitment.id: OwnerForm(formdata=None, person=str(r.owner.id if r.owner else "")).fill(
+            people, allow_nobody=True
+        )
+        for r in rows
+    }
+    return render_template("ledger/owners.html", rows=rows, forms=forms)
 
 
 @bp.get("/submissions/<int:submission_id>/file")
@@ -278,6 +344,43 @@ def _amendable_event(event_id: int) -> BusinessEvent:
         flash(_("This event was cancelled: it can no longer be changed."), "error")
         abort(redirect(url_for("ledger.event", event_id=found.id)))
     return found
+
+
+def _owner_forms(d: Deliverable) -> dict:
+    """The deliverable page's owner buttons this person may use: take it over, reassign it."""
+    live = d.status not in FINAL_STATUSES
+    take = live and permissions.may_take_over(current_user, d)
+    if not (live and permissions.may_reassign(current_user, d)):
+        return {"take_form": TakeOverForm() if take else None, "owner_form": None}
+    people = owners.department_people(db.session, d.provider_id, d.store_id)
+    form = OwnerForm(person=str(d.owner_id or "")).fill(people, allow_nobody=False)
+    return {"take_form": TakeOverForm() if take else None, "owner_form": form}
+
+
+def _owner_ids(history) -> set[int]:
+    """The people an owner change in a history names (shown by name)."""
+    return {
+        i
+        for h in history
+        if h.action in ("taken_over", "reassigned")
+        for i in ((h.detail or {}).get("from_owner"), (h.detail or {}).get("to_owner"))
+        if i
+    }
+
+
+def _set_default_owner(people, commitment_id: int | None) -> None:
+    """Save one row of the default owners' page (told by a flash message)."""
+    form = OwnerForm().fill(people, allow_nobody=True)
+    commitment = owners.provided_commitment(db.session, commitment_id, current_user)
+    if commitment is None or not form.validate_on_submit():
+        flash(_("Choose someone of the department."), "error")
+        return
+    chosen, now = form.chosen(people), clock.now()
+    change = lambda: owners.set_default_owner(  # noqa: E731
+        db.session, commitment, current_user.store, chosen, by=current_user, now=now
+    )
+    if _saved(change) is not None:
+        flash(_("Saved: %(code)s.", code=commitment.code))
 
 
 def _saved(change):

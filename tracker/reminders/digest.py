@@ -8,8 +8,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.errors import N_
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
+from tracker.reminders.policy import next_rung, overdue_days, policy_of
+
+# Who a rung of the escalation ladder tells, as the escalation mail names them.
+RUNG_NAMES = {
+    "clerks": N_("every clerk of the department"),
+    "heads": N_("the department's head"),
+    "leads": N_("the store's general manager or finance lead"),
+}
 
 # The order of the digest's sections.
 SECTIONS = ("escalation", "overdue", "due", "before", "summary")
@@ -29,13 +38,54 @@ def _line(d: Deliverable, lang: str, base_url: str) -> dict:
     }
 
 
-def entries(session: Session, person: Person, items, base_url: str, listed=None) -> list[dict]:
-    """The digest's items as plain data for the templates, in section order. `listed`: the
-    deliverables the summaries list, by id, if already loaded (else looked up here)."""
+# A deliverable's stages, earliest first: of several items waiting for one deliverable, its
+# entry shows the latest (an escalation above all).
+_ORDER = ("before", "due", "overdue", "escalation")
+
+
+def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int, object]]:
+    """(kind, step, item) for the digest: each summary, and one entry per deliverable however
+    many of its items waited (a pass outside working time, then one in it, writes the stage of
+    each). The entry is the latest stage waiting; an overdue or escalated one says the true
+    age at `now` (working days overdue), not the age when its item was written."""
+    chosen, result = {}, []
+    for item in items:
+        if item.kind == "summary":
+            result.append((item.kind, item.step, item))
+            continue
+        best = chosen.get(item.deliverable_id)
+        rank = (_ORDER.index(item.kind), item.step)
+        if best is None or rank > (_ORDER.index(best.kind), best.step):
+            chosen[item.deliverable_id] = item
+    for item in chosen.values():
+        step = item.step
+        if item.kind in ("overdue", "escalation") and now is not None and wt is not None:
+            step = max(overdue_days(item.deliverable.due_at, now, wt), 1)
+        result.append((item.kind, step, item))
+    return result
+
+
+def _ladder(d: Deliverable, now: datetime, wt) -> dict:
+    """What an escalation adds: the owner, and who is told next and when (None at the top)."""
+    coming = next_rung(d.due_at, policy_of(d.version), wt, now)
+    return {
+        "owner": d.owner.name if d.owner is not None else None,
+        "next_who": _(RUNG_NAMES[coming[0]]) if coming else None,
+        "next_on": wt.local(coming[1]).strftime("%Y-%m-%d") if coming else None,
+    }
+
+
+def entries(
+    session: Session, person: Person, items, base_url: str, listed=None, now=None, wt=None
+) -> list[dict]:
+    """The digest's entries as plain data for the templates, in section order: one per
+    deliverable (see `_one_per_deliverable`) and one per summary. `listed`: the deliverables
+    the summaries list, by id, if already loaded (else looked up here)."""
     lang = person.language
     result = []
-    for item in sorted(items, key=lambda i: (SECTIONS.index(i.kind), i.id)):
-        entry = {"kind": item.kind, "step": item.step, "key": item.key}
+    chosen = _one_per_deliverable(items, now, wt)
+    for kind, step, item in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
+        entry = {"kind": kind, "step": step, "key": item.key}
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
@@ -50,14 +100,16 @@ def entries(session: Session, person: Person, items, base_url: str, listed=None)
             entry["lines"] = [_line(d, lang, base_url) for d in rows]
         else:
             entry.update(_line(item.deliverable, lang, base_url))
+            if kind == "escalation" and now is not None and wt is not None:
+                entry.update(_ladder(item.deliverable, now, wt))
         result.append(entry)
     return result
 
 
 def render(session: Session, person: Person, items, now: datetime, base_url: str, wt, listed=None):
     """(subject, plain text, HTML) of the digest of these items, in the person's language."""
-    data = entries(session, person, items, base_url, listed)
     with force_locale(person.language):
+        data = entries(session, person, items, base_url, listed, now, wt)
         count = len(data)
         if count == 1:
             subject = _("[Tracker] 1 reminder for you")

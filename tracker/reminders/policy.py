@@ -7,7 +7,11 @@ A deliverable's reminders progress through stages; at any instant it is in at mo
 * ``due``: once it is past its due time, until its first overdue working morning;
 * ``overdue`` step k: from the start of working hours of the k-th working day after the day the
   "due" notice goes out (the first working moment at or after the due time);
-* and, beside these, ``escalation`` once k reaches `escalate_after_working_days`.
+* and, beside these, one ``escalation`` per rung of the escalation ladder once k reaches the
+  rung's number of working days (its step): the department's clerks, its heads, the store's
+  leads. The first rung is always the owner (the whole department when nobody owns it), who
+  gets the stages above; a version without a ladder has the one rung of old, the heads after
+  `escalate_after_working_days`.
 
 Each pass writes the current stage's reminder once (its key never repeats), so a pass that was
 missed sends only the latest stage rather than a pile of stale ones.
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.calendar.workdays import WorkingCalendar
+from tracker.errors import N_, BadInput
 from tracker.org.models import Store
 
 # The reminder policy's defaults: what every new commitment starts with (the catalogue copies
@@ -28,12 +33,85 @@ DEFAULTS = {
     "escalate_after_working_days": 3,
 }
 _SEARCH_DAYS = 400
+# Who a rung of the ladder tells, after the owner: the providing department's clerks, its
+# heads, the store's leads (the general manager, the finance lead).
+LADDER_TARGETS = ("clerks", "heads", "leads")
+MAX_RUNGS = 5
+
+
+def ladder_of(policy: dict) -> list[dict]:
+    """The escalation ladder after the owner, as [{"to": target, "after": working days}], by
+    days: the policy's own `ladder` when it has one, else the heads after
+    `escalate_after_working_days` (none when 0)."""
+    ladder = policy.get("ladder")
+    if ladder is None:
+        n = int(policy.get("escalate_after_working_days") or 0)
+        return [{"to": "heads", "after": n}] if n >= 1 else []
+    rungs = [
+        {"to": r["to"], "after": int(r["after"])}
+        for r in ladder
+        if isinstance(r, dict) and r.get("to") in LADDER_TARGETS and int(r.get("after", 0)) >= 1
+    ]
+    return sorted(rungs, key=lambda r: r["after"])
+
+
+def check_ladder(ladder: list[dict]) -> None:
+    """BadInput unless the rungs are known, each after at least one working day, at most
+    MAX_RUNGS, each later than the one before."""
+    if len(ladder) > MAX_RUNGS:
+        raise BadInput(N_("a ladder has at most %(n)d steps after the owner"), n=MAX_RUNGS)
+    days = [r["after"] for r in ladder]
+    if any(r["to"] not in LADDER_TARGETS for r in ladder) or any(d < 1 or d > 60 for d in days):
+        raise BadInput(N_("each step tells the clerks, the head or the lead, after 1 to 60 days"))
+    if days != sorted(set(days)) or len({r["to"] for r in ladder}) != len(ladder):
+        raise BadInput(N_("each step comes later than the one before and tells someone new"))
+
+
+# The words a ladder is written with (the admin's form): "clerks 1, head 3, lead 5".
+LADDER_WORDS = {
+    "clerks": "clerks",
+    "clerk": "clerks",
+    "专员": "clerks",
+    "heads": "heads",
+    "head": "heads",
+    "负责人": "heads",
+    "leads": "leads",
+    "lead": "leads",
+    "manager": "leads",
+    "gm": "leads",
+    "总经理": "leads",
+    "主管": "leads",
+}
+LADDER_TEXT = {"clerks": "clerks", "heads": "head", "leads": "lead"}
+
+
+def parse_ladder(text: str) -> list[dict]:
+    """A ladder written as "clerks 1, head 3, lead 5" (who, then working days overdue), checked;
+    empty text: nobody beyond the owner."""
+    rungs = []
+    for part in (text or "").replace("，", ",").split(","):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) != 2 or words[0].lower() not in LADDER_WORDS or not words[1].isdigit():
+            raise BadInput(N_("write each step as who and after how many days: head 3"))
+        rungs.append({"to": LADDER_WORDS[words[0].lower()], "after": int(words[1])})
+    check_ladder(rungs)
+    return rungs
+
+
+def format_ladder(ladder: list[dict]) -> str:
+    """A ladder as the admin's form writes it."""
+    return ", ".join(f"{LADDER_TEXT[r['to']]} {r['after']}" for r in ladder)
 
 
 def policy_of(version) -> dict:
-    """The version's reminder policy with the defaults filled in for anything it leaves out."""
+    """The version's reminder policy with the defaults filled in for anything it leaves out;
+    `ladder` is always there, normalised (see `ladder_of`)."""
     merged = dict(DEFAULTS)
-    merged.update({k: v for k, v in (version.reminder_policy or {}).items() if k in DEFAULTS})
+    own = version.reminder_policy or {}
+    merged.update({k: v for k, v in own.items() if k in DEFAULTS})
+    merged["ladder"] = ladder_of({**merged, "ladder": own.get("ladder")})
     return merged
 
 
@@ -90,6 +168,7 @@ class Stage:
     kind: str
     step: int
     eligible_at: datetime
+    to: str = "owner"  # who: the owner (the department without one), or a ladder target
 
 
 def before_at(due_at: datetime, policy: dict, wt: WorkingTime) -> datetime | None:
@@ -136,7 +215,19 @@ def stages(due_at: datetime, policy: dict, wt: WorkingTime, now: datetime) -> li
         result.append(Stage("overdue", k, overdue_at(due_at, k, wt)))
     elif policy.get("on_due"):
         result.append(Stage("due", 0, due_at))
-    n = int(policy.get("escalate_after_working_days") or 0)
-    if n >= 1 and k >= n:
-        result.append(Stage("escalation", n, overdue_at(due_at, n, wt)))
+    for rung in ladder_of(policy):
+        n = rung["after"]
+        if k >= n:
+            result.append(Stage("escalation", n, overdue_at(due_at, n, wt), rung["to"]))
     return result
+
+
+def ladder_dates(due_at: datetime, policy: dict, wt: WorkingTime) -> list[tuple[str, datetime]]:
+    """When each rung of the ladder is told about a deliverable due `due_at` that stays owed:
+    (target, instant)."""
+    return [(r["to"], overdue_at(due_at, r["after"], wt)) for r in ladder_of(policy)]
+
+
+def next_rung(due_at: datetime, policy: dict, wt: WorkingTime, now: datetime):
+    """The next rung to be told after `now` (target, instant), or None at the top."""
+    return next(((to, at) for to, at in ladder_dates(due_at, policy, wt) if at > now), None)

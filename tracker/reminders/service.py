@@ -54,20 +54,32 @@ def working_times(session: Session) -> dict[int, WorkingTime]:
     return {s.id: WorkingTime(s, calendars[s.id]) for s in stores}
 
 
-def _staff(session: Session) -> dict[tuple[int, int, str], list[Person]]:
-    """Active people by (store, department, role)."""
+def _staff(session: Session) -> dict:
+    """Active people by (store, department, role), by (store, "lead") for a store's leads,
+    and by id."""
     found = defaultdict(list)
     for p in session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)):
         found[(p.store_id, p.department_id, p.role)].append(p)
+        if p.role == "lead":
+            found[(p.store_id, "lead")].append(p)
+        found[p.id] = p
     return found
 
 
-def recipients(staff, deliverable: Deliverable, kind: str) -> list[Person]:
-    """Who gets a deliverable's reminder: the providing department's clerks in its store (its
-    heads when it has no clerk); an escalation goes to the heads."""
+def recipients(staff, deliverable, kind: str, to: str = "owner") -> list[Person]:
+    """Who gets a deliverable's reminder: its owner when active, else the providing
+    department's clerks in its store (its heads when it has no clerk). An escalation goes to
+    its rung of the ladder: the department's clerks, its heads, or the store's leads."""
     key = (deliverable.store_id, deliverable.provider_id)
-    if kind == "escalation":
+    if kind == "escalation" or to != "owner":
+        if to == "clerks":
+            return staff[(*key, "clerk")]
+        if to == "leads":
+            return staff[(deliverable.store_id, "lead")]
         return staff[(*key, "head")]
+    owner = staff.get(deliverable.owner_id) if deliverable.owner_id else None
+    if owner is not None and owner.store_id == deliverable.store_id:
+        return [owner]
     return staff[(*key, "clerk")] or staff[(*key, "head")]
 
 
@@ -129,6 +141,7 @@ def enqueue(session: Session, now: datetime) -> int:
             Deliverable.provider_id,
             Deliverable.version_id,
             Deliverable.due_at,
+            Deliverable.owner_id,
         ),
         Deliverable.due_at <= now + LOOKAHEAD,
     )
@@ -138,7 +151,7 @@ def enqueue(session: Session, now: datetime) -> int:
     for d in rows:
         wt = wts[d.store_id]
         for stage in stages(d.due_at, policies[d.version_id], wt, now):
-            for person in recipients(staff, d, stage.kind):
+            for person in recipients(staff, d, stage.kind, stage.to):
                 key = item_key(d.id, stage.kind, stage.step, person.id)
                 wanted[key] = dict(
                     key=key,
@@ -227,10 +240,15 @@ def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> int
 
 
 def _why_stale(
-    session: Session, item: OutboxItem, now: datetime, live_overdue: set[int] | None = None
+    session: Session,
+    item: OutboxItem,
+    now: datetime,
+    live_overdue: set[int] | None = None,
+    owner_changed=None,
 ) -> str | None:
     """Why an item must not be sent any more, or None. A summary's list is trimmed in place
-    (`live_overdue`: the deliverables known to be still owed and overdue, if already looked up)."""
+    (`live_overdue`: the deliverables known to be still owed and overdue, if already looked up).
+    `owner_changed` (when composing): whether a stage's reminder is no longer the owner's."""
     if not item.person.active:
         return "inactive"
     if item.kind == "summary":
@@ -257,7 +275,23 @@ def _why_stale(
         return "retired"
     if d.status not in OPEN_STATUSES:
         return d.status
+    if owner_changed is not None and owner_changed(item):
+        return "not_owner"
     return None
+
+
+def _not_the_owners(item: OutboxItem) -> bool:
+    """A stage's reminder (not an escalation) to someone other than the deliverable's active
+    owner: written before the item was taken over or reassigned (or given an owner)."""
+    d = item.deliverable
+    owner = d.owner
+    return (
+        item.kind != "escalation"
+        and owner is not None
+        and owner.active
+        and owner.store_id == d.store_id
+        and item.person_id != owner.id
+    )
 
 
 def _cancel(item: OutboxItem, reason: str) -> None:
@@ -380,7 +414,7 @@ def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
         .where(OutboxItem.status == "pending", OutboxItem.person_id.in_(person_ids))
         .options(
             selectinload(OutboxItem.person),
-            selectinload(OutboxItem.deliverable),
+            selectinload(OutboxItem.deliverable).selectinload(Deliverable.owner),
             selectinload(OutboxItem.department),
         )
         .order_by(OutboxItem.id)
@@ -406,7 +440,7 @@ def _digests(session: Session, items: list[OutboxItem], now: datetime, wts) -> l
             continue
         live = []
         for item in mine:
-            reason = _why_stale(session, item, now, live_overdue)
+            reason = _why_stale(session, item, now, live_overdue, _not_the_owners)
             if reason:
                 _cancel(item, reason)
             else:

@@ -1269,3 +1269,13 @@ def export_name(scope: Scope, ext: str, what: str = "scorecard") -> str:
     """The file name of an export: what, month and store."""
     where = scope.store.code if scope.store else "all"
     return f"{what}-{scope.month}-{where}.{ext}"
+
+
+def owner_lines(session: Session, person: Person | None, scope: Scope, now: datetime) -> list:
+    """For a head: each owner's share of their department's deliverables due in the scope's
+    month in their store (`tracker.ledger.owners.owner_breakdown`); nobody else has one."""
+    from tracker.ledger.owners import owner_breakdown
+
+    if person is None or person.role != "head":
+        return []
+    return owner_breakdown(session, person.store_id, person.department_id, scope.month, now)

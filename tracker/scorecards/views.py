@@ -78,10 +78,11 @@ def index():
     """Department x month: rates, trend, return reasons and amounts at risk. Across all stores
     the departments come first, added up, then the stores a page at a time."""
     scope, form = _scope()
+    now = clock.now()
     shown = service.page(
         db.session,
         scope,
-        clock.now(),
+        now,
         lang=current_user.language,
         page_number=request.args.get("page", type=int),
     )
@@ -91,6 +92,7 @@ def index():
         form=form,
         link=scope.link,
         start=scope.start,
+        owner_lines=service.owner_lines(db.session, current_user, scope, now),
         **shown,
     )
 
