@@ -12,7 +12,7 @@ from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
 
 # The order of the digest's sections.
-SECTIONS = ("escalation", "overdue", "due", "before", "summary")
+SECTIONS = ("escalation", "decision_head", "overdue", "due", "decision", "before", "summary")
 
 
 def _line(d: Deliverable, lang: str, base_url: str) -> dict:
@@ -29,13 +29,21 @@ def _line(d: Deliverable, lang: str, base_url: str) -> dict:
     }
 
 
+def _decide_by(item) -> str | None:
+    """A decision reminder's decision time, in the store's zone (None for other kinds)."""
+    d = item.deliverable
+    if item.kind not in ("decision", "decision_head") or d.decide_by is None:
+        return None
+    return d.decide_by.astimezone(d.store.zone).strftime("%Y-%m-%d %H:%M")
+
+
 def entries(session: Session, person: Person, items, base_url: str, listed=None) -> list[dict]:
     """The digest's items as plain data for the templates, in section order. `listed`: the
     deliverables the summaries list, by id, if already loaded (else looked up here)."""
     lang = person.language
     result = []
     for item in sorted(items, key=lambda i: (SECTIONS.index(i.kind), i.id)):
-        entry = {"kind": item.kind, "step": item.step, "key": item.key}
+        entry = {"kind": item.kind, "step": item.step, "key": item.key, "decide_by": None}
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
@@ -50,6 +58,7 @@ def entries(session: Session, person: Person, items, base_url: str, listed=None)
             entry["lines"] = [_line(d, lang, base_url) for d in rows]
         else:
             entry.update(_line(item.deliverable, lang, base_url))
+            entry["decide_by"] = _decide_by(item)
         result.append(entry)
     return result
 
