@@ -177,3 +177,30 @@ def test_hold_commands_and_bad_input(runner, session, people, june):
     assert result.exit_code == 0, result.output
     assert '"working_seconds": 14400' in result.output
     assert '"due": "2026-06-22T13:00:00+08:00"' in result.output
+
+
+def test_the_pages_ask_approve_and_end_a_hold_and_refuse_an_outsider(client, auth, session, june):
+    page = f"/deliverables/{june.id}"
+    auth.login("sales.clerk@sh01.test")
+    token = auth.csrf_token(page)
+    answer = client.post(f"{page}/hold", data={"csrf_token": token, "reason": "other"})
+    assert answer.status_code == 400 and "note is required" in answer.get_data(as_text=True)
+    assert session.scalars(select(Hold)).all() == []
+    answer = client.post(f"{page}/hold", data={"csrf_token": token, "reason": "bank"})
+    assert answer.status_code == 302
+    auth.logout()
+    auth.login("insurance.clerk@sh01.test")
+    token = auth.csrf_token("/profile")
+    assert client.post(f"{page}/hold/approve", data={"csrf_token": token}).status_code == 403
+    auth.logout()
+    auth.login("finance.clerk@sh01.test")
+    html = client.get("/inbox").get_data(as_text=True)
+    assert f'data-hold-deliverable="{june.id}"' in html
+    token = auth.csrf_token(page)
+    assert client.post(f"{page}/hold/approve", data={"csrf_token": token}).status_code == 302
+    session.expire_all()
+    assert session.get(type(june), june.id).held_since is not None
+    assert 'data-status="active"' in client.get(page).get_data(as_text=True)
+    assert client.post(f"{page}/hold/release", data={"csrf_token": token}).status_code == 302
+    session.expire_all()
+    assert session.scalars(select(Hold.status)).one() == "ended"

@@ -220,6 +220,9 @@ def end_before(session: Session, deliverable: Deliverable, *, by, now, why: str)
         _audit(session, now, by, deliverable, "hold_withdrawn", hold=hold.id, because=why)
 
 
+HOLDS_SHOWN = 100  # hold requests listed in the inbox, oldest first
+
+
 def pending_for(session: Session, person: Person) -> list[Hold]:
     """The holds asked of this person's department in their store, waiting for an answer."""
     return list(
@@ -233,5 +236,6 @@ def pending_for(session: Session, person: Person) -> list[Hold]:
             )
             .options(joinedload(Hold.deliverable), joinedload(Hold.requested_by))
             .order_by(Hold.requested_at, Hold.id)
+            .limit(HOLDS_SHOWN)
         ).unique()
     )
