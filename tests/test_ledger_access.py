@@ -55,6 +55,12 @@ ROUTES = [
     ("POST", "/inbox/{sales7}/accept", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales7}/return", FINANCE_SH01, 400),
     ("POST", "/inbox/{sales2}/waive", FINANCE_SH01, 400),
+    # Holds: the provider asks (the empty form: 400), the receiver answers, either side ends
+    # it (nothing to answer or end here: told on the page they are sent back to).
+    ("POST", "/deliverables/{sales2}/hold", SALES_SH01, 400),
+    ("POST", "/deliverables/{sales2}/hold/approve", FINANCE_SH01, 302),
+    ("POST", "/deliverables/{sales2}/hold/refuse", FINANCE_SH01, 302),
+    ("POST", "/deliverables/{sales2}/hold/release", SALES_SH01 | FINANCE_SH01, 302),
 ]
 
 
