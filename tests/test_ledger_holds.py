@@ -204,3 +204,12 @@ def test_the_pages_ask_approve_and_end_a_hold_and_refuse_an_outsider(client, aut
     assert client.post(f"{page}/hold/release", data={"csrf_token": token}).status_code == 302
     session.expire_all()
     assert session.scalars(select(Hold.status)).one() == "ended"
+
+
+def test_the_hold_section_reads_in_chinese(client, auth, session, people, june):
+    people["sales.clerk"].language = "zh"
+    holds.ask(session, june, by=people["sales.clerk"], now=sh(2026, 6, 16, 10), reason="bank")
+    session.commit()
+    auth.login("sales.clerk@sh01.test")
+    html = client.get(f"/deliverables/{june.id}").get_data(as_text=True)
+    assert "等待银行" in html and "撤回申请" in html and "已申请，等待答复" in html

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Submission
 from tracker.reminders import service as reminders
-from tracker.reminders.models import OutboxItem
+from tracker.reminders.models import OutboxItem, OutboxMessage
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -94,3 +94,26 @@ def test_a_decision_made_stops_its_reminders_and_keeps_its_working_time(session,
     assert submission.decision_working_seconds == 22 * 3600
     assert submission.decided_month == "2026-11"
     assert handed_in.decide_by is None
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "line"),
+    [
+        ("en", "Waiting for your decision", "to be decided by 2026-11-20 23:59"),
+        ("zh", "等待您审核", "应在 2026-11-20 23:59 前审核"),
+    ],
+)
+def test_the_decision_reminder_reads_in_the_clerks_language(
+    session, people, handed_in, language, label, line
+):
+    clerk = people["finance.clerk"]
+    clerk.language = language
+    reminders.enqueue(session, sh(2026, 11, 23, 9, 5))
+    wts = reminders.working_times(session)
+    reminders.compose_people(
+        session, sh(2026, 11, 23, 9, 10), reminders.Settings(), [clerk.id], wts
+    )
+    session.commit()
+    (message,) = session.scalars(select(OutboxMessage).where(OutboxMessage.person_id == clerk.id))
+    assert label in message.body_text and line in message.body_text
+    assert label in message.body_html
