@@ -133,6 +133,32 @@ class Model:
             result.append(("escalation", n))
         return result
 
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.cal.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def decisions(self, handed_in, at: datetime) -> list[tuple[str, int]]:
+        """The receiving side's reminders at `at`: each submission waiting for its decision
+        past the end of the next working day after it was handed in is reminded to the
+        receiving clerks from the next working moment, and to the heads from the working
+        morning after that. `handed_in`: [(handed in, decided or None)], in order."""
+        result = []
+        for seq, (submitted, decided) in enumerate(handed_in, start=1):
+            if submitted > at or (decided is not None and decided <= at):
+                continue
+            day = self.next_working_day(submitted.astimezone(TZ).date())
+            decide_by = datetime.combine(day, time(23, 59, 59), TZ).astimezone(UTC)
+            if at <= decide_by:
+                continue
+            notice = self.first_working_moment(decide_by)
+            if notice <= at:
+                result.append(("decision", seq))
+            if self.morning(self.next_working_day(notice.astimezone(TZ).date())) <= at:
+                result.append(("decision_head", seq))
+        return result
+
 
 def expected_mail(passes, deliverables, people, open_at, retired_at, model):
     """{(pass, email): set of items} that the policy asks for."""
@@ -142,7 +168,7 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
             by_group[(p["department"], p["role"])].append(p["email"])
 
     def to(provider, kind):
-        if kind == "escalation":
+        if kind in ("escalation", "decision_head"):
             return by_group[(provider, "head")]
         return by_group[(provider, "clerk")] or by_group[(provider, "head")]
 
@@ -154,10 +180,13 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
     mail = defaultdict(set)
     for at in passes:
         for d in deliverables:
-            if d.created_at > at or not live(d, at):
+            if d.created_at > at or retired_at(d.commitment_id, at):
                 continue
-            for kind, step in model.wanted(d, d.policy, at):
-                for email in to(d.provider, kind):
+            wanted = [(d.receiver, item) for item in model.decisions(d.handed_in, at)]
+            if open_at(d.id, at):
+                wanted += [(d.provider, item) for item in model.wanted(d, d.policy, at)]
+            for department, (kind, step) in wanted:
+                for email in to(department, kind):
                     key = (d.id, kind, step, email)
                     if key not in written:
                         written.add(key)
@@ -174,7 +203,12 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
                     written.add(key)
                     mail[(at, email)].add(("summary", 0, frozenset(overdue)))
         for _key, (email, item, d) in waiting.items():
-            if live(d, at):
+            if item[0].startswith("decision"):
+                if (item[0], item[1]) in model.decisions(d.handed_in, at) and not retired_at(
+                    d.commitment_id, at
+                ):
+                    mail[(at, email)].add(item)
+            elif live(d, at):
                 mail[(at, email)].add(item)
         waiting.clear()
     return dict(mail)
@@ -215,6 +249,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     session.commit()
 
     transitions = defaultdict(list)  # deliverable id -> [(instant, open?)]
+    handed_in = defaultdict(list)  # deliverable id -> [[handed in, decided or None]]
     retired = {}  # commitment id -> instant
 
     def earliest_open(provider: str, *, due_after=None) -> Deliverable:
@@ -241,6 +276,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         )
         ledger.submit(session, d, by=clerk, now=at, evidence=evidence, late_reason="busy")
         transitions[d.id].append((at, False))
+        handed_in[d.id].append([at, None])
 
     def act(at: datetime):
         local = at.astimezone(TZ).replace(tzinfo=None)
@@ -253,6 +289,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             ).first()
             ledger.return_deliverable(session, d, by=finance, now=at, reason="incomplete")
             transitions[d.id].append((at, True))
+            handed_in[d.id][-1][1] = at
         elif local == datetime(2026, 10, 13, 11):
             d = earliest_open("insurance")
             ledger.waive(session, d, by=finance, now=at, reason="not applicable")
@@ -261,6 +298,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             d = earliest_open("service")
             submit(d, at)
             ledger.accept(session, d, by=finance, now=at)
+            handed_in[d.id][-1][1] = at
         elif local == datetime(2026, 10, 16, 9):
             d = earliest_open("hr")
             catalog.retire_commitment(session, d.commitment, at)
@@ -292,8 +330,11 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     for d in deliverables:
         d.policy = {**DEFAULT_REMINDER_POLICY, **(d.version.reminder_policy or {})}
         d.provider = d.commitment.provider.code
+        d.receiver = d.commitment.receiver.code
         if d.commitment.kind == "checklist":  # presented at the event itself: submitted
             transitions[d.id].insert(0, (d.created_at, False))
+            handed_in[d.id].insert(0, [d.created_at, None])
+        d.handed_in = handed_in[d.id]
 
     def open_at(deliverable_id, at):
         state = True
@@ -333,7 +374,9 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
 
     # The scenario covers what it should: every kind, the holiday and the swapped working day.
     kinds = {item[0] for items in got.values() for item in items}
-    assert kinds == {"before", "due", "overdue", "escalation", "summary"}
+    assert kinds == {
+        "before", "due", "overdue", "escalation", "summary", "decision", "decision_head"
+    }  # fmt: skip
     days = {at.astimezone(TZ).date() for at, _ in got}
     assert not days & {date(2026, 10, d) for d in range(1, 8)}  # Golden Week: no mail
     assert date(2026, 10, 10) in days  # a Saturday worked in lieu: mail

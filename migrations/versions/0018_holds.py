@@ -74,7 +74,25 @@ def upgrade():
     op.add_column("submission", sa.Column("decided_month", sa.String(length=7)))
     op.add_column("submission", sa.Column("decision_working_seconds", sa.Integer()))
     op.create_index("ix_submission_decided_month", "submission", ["decided_month"])
+    _live_index(LIVE_COLUMNS + ["held_since"])
     _outbox_kinds(KINDS)
+
+
+LIVE_WHERE = "status IN ('open', 'submitted', 'returned')"
+LIVE_COLUMNS = ["due_month", "store_id", "provider_id", "commitment_id", "due_at", "status"]
+
+
+def _live_index(columns):
+    """The scorecards' index of the live deliverables, with whether each is on hold (a held
+    one is not open overdue), so the live part is still counted from the index alone."""
+    op.drop_index("ix_deliverable_live_month", table_name="deliverable")
+    op.create_index(
+        "ix_deliverable_live_month",
+        "deliverable",
+        columns,
+        sqlite_where=sa.text(LIVE_WHERE),
+        postgresql_where=sa.text(LIVE_WHERE),
+    )
 
 
 KINDS = ("before", "due", "overdue", "escalation", "summary", "decision", "decision_head")
@@ -95,6 +113,7 @@ def _outbox_kinds(kinds):
 def downgrade():
     op.execute("DELETE FROM outbox_item WHERE kind IN ('decision', 'decision_head')")
     _outbox_kinds(OLD_KINDS)
+    _live_index(LIVE_COLUMNS)
     op.drop_index("ix_submission_decided_month", table_name="submission")
     op.execute("ALTER TABLE submission DROP COLUMN decision_working_seconds")
     op.execute("ALTER TABLE submission DROP COLUMN decided_month")

@@ -108,6 +108,7 @@ class Deliverable(db.Model):
             "commitment_id",
             "due_at",
             "status",
+            "held_since",
             sqlite_where=text(LIVE_WHERE),
             postgresql_where=text(LIVE_WHERE),
         ),

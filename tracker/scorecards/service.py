@@ -185,7 +185,8 @@ def _measure(name: str, now: datetime | None, *, reason=None, bucket=None, bands
     late = and_(accepted, d.final_submitted_at > d.due_at)
 
     def overdue():
-        return and_(d.status.in_(OPEN_STATUSES), d.due_at < now)
+        # A deliverable on hold is not overdue (tracker.ledger.holds).
+        return and_(d.status.in_(OPEN_STATUSES), d.due_at < now, d.held_since.is_(None))
 
     if name == "due":
         return true()
@@ -664,7 +665,7 @@ def _oldest_of_each_deal(now, *, month, store, provider, party=None):
         d.due_at.label("due_at"),
         func.max(d.amount).over(partition_by=keys).label("amount"),
         func.row_number().over(partition_by=keys, order_by=(d.due_at, d.id)).label("rank"),
-    ).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_at < now)
+    ).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_at < now, d.held_since.is_(None))
     if month is not None:
         query = query.where(d.due_month == month)
     return _scope(query, d, store=store, provider=provider, party=party).subquery()
