@@ -1,7 +1,8 @@
 """A simulated month (28 Sep - 28 Oct 2026, China's Golden Week included) of a demo-like store,
 with a pass every hour, against a real SMTP server: the mail received is exactly what the
 reminder policy says, computed here independently from the deliverables, the policy, the
-working calendar and the test's own record of what was submitted, returned, waived, retired."""
+working calendar and the test's own record of what was submitted, returned, waived, retired,
+held (its due time moved by the working hours on hold) and left waiting for Finance's decision."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,8 +17,9 @@ from tracker import create_app
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog import service as catalog
 from tracker.extensions import db
+from tracker.ledger import holds
 from tracker.ledger import service as ledger
-from tracker.ledger.models import Deliverable
+from tracker.ledger.models import Deliverable, Hold
 from tracker.org.models import Person
 from tracker.reminders import jobs
 from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
@@ -83,6 +85,15 @@ def month_app(database_url, tmp_path, smtp):
 # --- the expected mail, computed independently ---
 
 
+def due_of(d, at: datetime) -> datetime:
+    """The deliverable's due time at `at`: moved when a hold ended (`d.dues`: [(since, due)])."""
+    due = d.dues[0][1]
+    for since, moved in d.dues:
+        if since <= at:
+            due = moved
+    return due
+
+
 class Model:
     """The policy as the issue states it, for hourly passes at whole hours, 09:00-18:00."""
 
@@ -109,7 +120,7 @@ class Model:
         return self.morning(day)
 
     def wanted(self, d, policy: dict, at: datetime) -> list[tuple[str, int]]:
-        due = d.due_at
+        due = due_of(d, at)
         if at <= due:
             n = policy["before_working_days"]
             day, found = due.astimezone(TZ).date(), 0
@@ -138,6 +149,29 @@ class Model:
         while not self.cal.is_working_day(day):
             day += timedelta(days=1)
         return day
+
+    def held_hours(self, start: datetime, end: datetime) -> int:
+        """Working hours between two whole hours (09:00-18:00 on working days)."""
+        hours, at = 0, start
+        while at < end:
+            hours += self.working_hour(at)
+            at += timedelta(hours=1)
+        return hours
+
+    def moved(self, due: datetime, hours: int) -> datetime:
+        """A due time moved later by `hours` of working time: whole nine-hour days to the same
+        wall-clock time that many working days later, the rest within working hours."""
+        whole, rest = divmod(hours, 9)
+        local = due.astimezone(TZ)
+        day = local.date()
+        for _ in range(whole):
+            day = self.next_working_day(day)
+        at = datetime.combine(day, local.time(), TZ).astimezone(UTC)
+        while rest:
+            at = self.first_working_moment(at)
+            at += timedelta(hours=1)
+            rest -= 1
+        return at
 
     def decisions(self, handed_in, at: datetime) -> list[tuple[str, int]]:
         """The receiving side's reminders at `at`: each submission waiting for its decision
@@ -194,7 +228,7 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model):
         if not model.working_hour(at):
             continue
         overdue = sorted(
-            d.id for d in deliverables if d.created_at <= at and live(d, at) and d.due_at < at
+            d.id for d in deliverables if d.created_at <= at and live(d, at) and due_of(d, at) < at
         )
         if overdue:
             for email in by_group[("finance", "clerk")] + by_group[("finance", "head")]:
@@ -250,6 +284,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
 
     transitions = defaultdict(list)  # deliverable id -> [(instant, open?)]
     handed_in = defaultdict(list)  # deliverable id -> [[handed in, decided or None]]
+    held = {}  # deliverable id -> (hold approved, hold ended)
     retired = {}  # commitment id -> instant
 
     def earliest_open(provider: str, *, due_after=None) -> Deliverable:
@@ -303,6 +338,16 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             d = earliest_open("hr")
             catalog.retire_commitment(session, d.commitment, at)
             retired[d.commitment_id] = at
+        elif local == datetime(2026, 10, 13, 10):
+            d = earliest_open("sales")
+            clerk = by_role[("sales", "clerk")][0]
+            holds.ask(session, d, by=clerk, now=at, reason="bank")
+            holds.approve(session, d, by=finance, now=at)
+            held[d.id] = [at, None]
+        elif local == datetime(2026, 10, 15, 15):
+            (d_id,) = held
+            holds.release(session, session.get(Deliverable, d_id), by=finance, now=at)
+            held[d_id][1] = at
         elif local == datetime(2026, 10, 19, 10):
             submit(earliest_open("sales", due_after=at), at)
         for when, type_, reference in EVENTS:
@@ -327,6 +372,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
 
     # What the policy asks for, from the deliverables as created and the test's own timeline.
     deliverables = session.scalars(select(Deliverable).order_by(Deliverable.id)).all()
+    model = Model(WorkingCalendar("CN"))
     for d in deliverables:
         d.policy = {**DEFAULT_REMINDER_POLICY, **(d.version.reminder_policy or {})}
         d.provider = d.commitment.provider.code
@@ -335,8 +381,17 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             transitions[d.id].insert(0, (d.created_at, False))
             handed_in[d.id].insert(0, [d.created_at, None])
         d.handed_in = handed_in[d.id]
+        d.dues = [(d.created_at, d.due_at)]
+        if d.id in held:  # the due time before the hold, and after it ended
+            start, end = held[d.id]
+            before = session.scalars(select(Hold.due_before).where(Hold.deliverable_id == d.id))
+            d.dues = [(d.created_at, before.one())]
+            d.dues.append((end, model.moved(d.dues[0][1], model.held_hours(start, end))))
+            assert d.due_at == d.dues[1][1]
 
     def open_at(deliverable_id, at):
+        if deliverable_id in held and held[deliverable_id][0] <= at < held[deliverable_id][1]:
+            return False  # on hold: nobody reminded, not overdue
         state = True
         for when, is_open in transitions[deliverable_id]:
             if when <= at:
@@ -346,7 +401,6 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     def retired_at(commitment_id, at):
         return commitment_id in retired and retired[commitment_id] <= at
 
-    model = Model(WorkingCalendar("CN"))
     expected = expected_mail(passes, deliverables, people, open_at, retired_at, model)
 
     got = {}
@@ -382,6 +436,11 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     assert date(2026, 10, 10) in days  # a Saturday worked in lieu: mail
     assert all(model.working_hour(at) for at, _ in got)
     assert not any(email.startswith("hr.clerk") for _, email in got)  # has left
+    # The hold: reminded before it, nothing while it lasted, reminded again after it ended.
+    ((held_id, (start, end)),) = held.items()
+    times = [at for (at, _e), items in got.items() for item in items if item[2:] == (held_id,)]
+    assert min(times) < start and max(times) >= end
+    assert not [at for at in times if start <= at < end]
     ids = [m.message_id for ms in received.values() for m in ms]
     assert len(ids) == len(set(ids))
     assert sum(map(len, received.values())) > 50
