@@ -69,6 +69,12 @@ ROUTES = [
     ),
     ("GET", "/owners", HEADS, 200),
     ("POST", "/owners", HEADS, 302),
+    # Holds: the provider asks (the empty form: 400), the receiver answers, either side ends
+    # it (nothing to answer or end here: told on the page they are sent back to).
+    ("POST", "/deliverables/{sales2}/hold", SALES_SH01, 400),
+    ("POST", "/deliverables/{sales2}/hold/approve", FINANCE_SH01, 302),
+    ("POST", "/deliverables/{sales2}/hold/refuse", FINANCE_SH01, 302),
+    ("POST", "/deliverables/{sales2}/hold/release", SALES_SH01 | FINANCE_SH01, 302),
 ]
 
 

@@ -232,7 +232,7 @@ def deliverables_query(session: Session, person: Person, f: DeliverableFilters, 
     if f.reference:
         query = query.where(d.reference == f.reference.strip())
     if f.overdue:
-        query = query.where(d.status.in_(OPEN_STATUSES), d.due_at < now)
+        query = query.where(d.status.in_(OPEN_STATUSES), d.due_at < now, d.held_since.is_(None))
     return query
 
 

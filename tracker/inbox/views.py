@@ -23,7 +23,7 @@ from tracker.inbox.forms import (
     ReturnForm,
     WaiveForm,
 )
-from tracker.ledger import display, permissions
+from tracker.ledger import display, holds, permissions
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
 from tracker.web import abort_if_refused, explain, parse_id, visible_deliverable
@@ -224,6 +224,7 @@ def _page(
         picked=set(batch.pick.data or []) if batch else set(),
         stopped=stopped,
         now=now,
+        hold_requests=holds.pending_for(db.session, current_user),
     )
     refused = failed or stopped or (batch and batch.errors) or filters.errors
     return html, 400 if refused else status

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 from tracker import clock, validation
 from tracker.cli import command, parse_instant, table
 from tracker.extensions import db
-from tracker.ledger import events, owners, uploads
+from tracker.ledger import events, holds, owners, uploads
 from tracker.ledger import service as ledger
-from tracker.ledger.models import Deliverable
+from tracker.ledger.models import HOLD_REASONS, Deliverable
 from tracker.org import service as org
 
 
@@ -250,6 +250,57 @@ def deliverable_assign(deliverable_id, by, at, to):
     else:
         owners.reassign(db.session, deliverable, to=new, by=person, now=now)
     return _done(deliverable, f"(owner {new.email})")
+@command(deliverable_cli, "hold")
+@with_common
+@click.option("--reason", required=True, type=click.Choice(HOLD_REASONS))
+@click.option("--note", default=None, help="What it waits for (required with 'other').")
+def deliverable_hold(deliverable_id, by, at, reason, note):
+    """Ask to pause a deliverable (the providing department); the receiving one answers."""
+    if reason == "other" and not (note or "").strip():
+        raise click.UsageError("--note is required with --reason other")
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    hold = holds.ask(db.session, deliverable, by=person, now=now, reason=reason, note=note)
+    return _held(deliverable, hold, "asked")
+
+
+@command(deliverable_cli, "hold-approve")
+@with_common
+def deliverable_hold_approve(deliverable_id, by, at):
+    """Approve the hold asked for (the receiving department): the clock stops."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    hold = holds.approve(db.session, deliverable, by=person, now=now)
+    return _held(deliverable, hold, "approved")
+
+
+@command(deliverable_cli, "hold-refuse")
+@with_common
+@click.option("--note", default=None)
+def deliverable_hold_refuse(deliverable_id, by, at, note):
+    """Refuse the hold asked for (the receiving department)."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    hold = holds.refuse(db.session, deliverable, by=person, now=now, note=note)
+    return _held(deliverable, hold, "refused")
+
+
+@command(deliverable_cli, "release")
+@with_common
+def deliverable_release(deliverable_id, by, at):
+    """End a hold (either side; the due time moves later by the working time it lasted), or
+    withdraw one not answered yet (the providing department)."""
+    deliverable, person, now = _acting(deliverable_id, by, at)
+    hold = holds.release(db.session, deliverable, by=person, now=now)
+    return _held(deliverable, hold, hold.status)
+
+
+def _held(deliverable, hold, what):
+    row, _text = _done(deliverable, "")
+    row["hold"] = {
+        "id": hold.id,
+        "status": hold.status,
+        "reason": hold.reason,
+        "working_seconds": hold.working_seconds,
+    }
+    return row, f"deliverable {row['id']}: hold {what}; due {row['due']}"
 
 
 def _acting(deliverable_id, by, at):

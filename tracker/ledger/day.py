@@ -82,7 +82,11 @@ def clerk_day(session: Session, person: Person, now: datetime) -> ClerkDay:
         .limit(SHOWN)
     ).all()
     return ClerkDay(
-        overdue=_part(session, [*owed, Deliverable.due_at < now], Deliverable.due_at),
+        overdue=_part(
+            session,
+            [*owed, Deliverable.due_at < now, Deliverable.held_since.is_(None)],
+            Deliverable.due_at,
+        ),
         due_today=_part(
             session,
             [*owed, Deliverable.due_at >= now, Deliverable.due_at < tomorrow],

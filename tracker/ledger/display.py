@@ -44,6 +44,24 @@ AUDIT_ACTIONS = {
     "redated": _l("due time moved (event corrected)"),
     "taken_over": _l("taken over"),
     "reassigned": _l("reassigned"),
+    "hold_requested": _l("hold asked for"),
+    "hold_approved": _l("hold approved: the clock stops"),
+    "hold_refused": _l("hold refused"),
+    "hold_withdrawn": _l("hold withdrawn"),
+    "hold_released": _l("hold ended: the due time moves later"),
+}
+HOLD_REASON_LABELS = {
+    "customer_signature": _l("waiting for the customer's signature"),
+    "bank": _l("waiting for the bank"),
+    "insurer": _l("waiting for the insurer"),
+    "other": _l("other"),
+}
+HOLD_STATUS_LABELS = {
+    "pending": _l("asked for, waiting for an answer"),
+    "active": _l("on hold"),
+    "refused": _l("refused"),
+    "ended": _l("ended"),
+    "withdrawn": _l("withdrawn"),
 }
 # The fields of a business event, as its corrections name them.
 EVENT_FIELD_LABELS = {
@@ -82,6 +100,10 @@ def money(value) -> str:
 
 def timing(deliverable: Deliverable, now: datetime) -> tuple[str, str]:
     """How late, or how long is left: (text, css class)."""
+    if deliverable.status in OPEN_STATUSES and deliverable.held_since is not None:
+        return _(
+            "on hold since %(t)s ago", t=duration((now - deliverable.held_since).total_seconds())
+        ), "held"
     if deliverable.status in OPEN_STATUSES:
         seconds = (deliverable.due_at - now).total_seconds()
         if seconds < 0:
@@ -115,6 +137,8 @@ def register(bp: Blueprint) -> None:
             "reason_labels": RETURN_REASON_LABELS,
             "evidence_labels": EVIDENCE_LABELS,
             "audit_actions": AUDIT_ACTIONS,
+            "hold_reasons": HOLD_REASON_LABELS,
+            "hold_statuses": HOLD_STATUS_LABELS,
             "event_field_labels": EVENT_FIELD_LABELS,
             "event_label": event_label,
             "checklist_label": checklist_label,

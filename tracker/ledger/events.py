@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker.calendar.deadlines import due_after
 from tracker.calendar.service import store_calendar
 from tracker.errors import N_, BadInput, Conflict, NotFound
-from tracker.ledger import permissions
+from tracker.ledger import holds, permissions
 from tracker.ledger.models import (
     FINAL_STATUSES,
     LIVE_STATUSES,
@@ -374,6 +374,7 @@ def cancel_event(
 
 def _waive(session, d: Deliverable, *, by: Person, now: datetime, reason: str, event) -> None:
     """As the receiving side's waiver, done by the event's cancellation."""
+    holds.end_before(session, d, by=by, now=now, why="waived")
     before = d.status
     _update(session, d, OPEN_STATUSES, {"status": "waived"})
     deliverable_decided.send(session, deliverable_id=d.id, status="waived")

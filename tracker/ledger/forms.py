@@ -326,6 +326,27 @@ class CorrectEventForm(EventForm):
             self.occurred_at.data = local
 
 
+class HoldForm(FlaskForm):
+    """The provider asks to pause a deliverable: why (and what for, with "other")."""
+
+    reason = SelectField(_l("Waiting for"), validators=[DataRequired(REQUIRED)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        from tracker.ledger.display import HOLD_REASON_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [(k, str(v)) for k, v in HOLD_REASON_LABELS.items()]
+
+    def validate_note(self, field) -> None:
+        if self.reason.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_("Say what it waits for: a note is required with 'other'."))
+
+
+class HoldAnswerForm(FlaskForm):
+    """Approve, refuse or release a hold: the button says which (CSRF only)."""
+
+
 class CancelEventForm(FlaskForm):
     """Why the event is cancelled; its open deliverables are waived with this reason."""
 

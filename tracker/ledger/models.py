@@ -29,6 +29,9 @@ FINAL_STATUSES = ("accepted", "waived")  # decided for good: a deliverable never
 LIVE_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 LIVE_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
 RETURN_REASONS = ("incomplete", "unsigned", "wrong_amount", "other")
+# Why a provider asks to pause a deliverable (a hold), and where a hold stands.
+HOLD_REASONS = ("customer_signature", "bank", "insurer", "other")
+HOLD_STATUSES = ("pending", "active", "refused", "ended", "withdrawn")
 
 
 class EventType(db.Model):
@@ -105,6 +108,7 @@ class Deliverable(db.Model):
             "commitment_id",
             "due_at",
             "status",
+            "held_since",
             sqlite_where=text(LIVE_WHERE),
             postgresql_where=text(LIVE_WHERE),
         ),
@@ -141,6 +145,10 @@ class Deliverable(db.Model):
     # Who answers for it in the providing department: reminded first, the rest of the
     # department through the ladder (None: the whole department, as before owners).
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # Set while an approved hold lasts: not overdue, nobody reminded (tracker.ledger.holds).
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While submitted: when the receiving side should have decided (its turnaround).
+    decide_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     commitment: Mapped[Commitment] = relationship(lazy="joined")
     version: Mapped[CommitmentVersion] = relationship(lazy="joined")
@@ -154,7 +162,7 @@ class Deliverable(db.Model):
 
     def is_overdue(self, now: datetime) -> bool:
         """Still owed by the provider and past its due time."""
-        return self.status in OPEN_STATUSES and self.due_at < now
+        return self.status in OPEN_STATUSES and self.due_at < now and self.held_since is None
 
 
 def is_live():
@@ -188,6 +196,11 @@ class Submission(db.Model):
     return_reason: Mapped[str | None] = mapped_column(String(32))
     return_note: Mapped[str | None] = mapped_column(Text)
     checklist: Mapped[list | None] = mapped_column(JSON)
+    # The receiving side's turnaround: decide by, and once decided, the month of the decision
+    # (store's zone) and the working time it took (tracker.ledger.holds.decision_fields).
+    decide_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_month: Mapped[str | None] = mapped_column(String(7), index=True)
+    decision_working_seconds: Mapped[int | None]
 
     deliverable: Mapped[Deliverable] = relationship(back_populates="submissions")
     submitted_by: Mapped[Person | None] = relationship(foreign_keys=[submitted_by_id])
@@ -223,6 +236,36 @@ class CommitmentOwner(db.Model):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+class Hold(db.Model):
+    """A provider's request to pause a deliverable, the receiving side's answer, and how long
+    it lasted in working time (the due time moved later by as much when it ended)."""
+
+    __tablename__ = "deliverable_hold"
+    __table_args__ = (
+        CheckConstraint(f"status IN {HOLD_STATUSES!r}", name="status"),
+        Index("ix_deliverable_hold_deliverable", "deliverable_id", "status"),
+        Index("ix_deliverable_hold_store_status", "store_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # approved: the hold starts
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    working_seconds: Mapped[int | None]
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    deliverable: Mapped[Deliverable] = relationship()
+    requested_by: Mapped[Person | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class AuditEntry(db.Model):

@@ -211,3 +211,31 @@ def require_owner_setter(person: Person, department_id: int, store_id: int) -> N
             N_("%(email)s is not the department's head and cannot set its default owners"),
             email=person.email,
         )
+# --- holds ---
+
+HOLD_ACTIONS = {
+    "ask": N_("%(email)s is not in the providing department and cannot ask to hold it"),
+    "answer": N_(
+        "%(email)s is not in the receiving department and cannot approve or refuse its hold"
+    ),
+    "release": N_(
+        "%(email)s is in neither the providing nor the receiving department and cannot "
+        "release its hold"
+    ),
+}
+
+
+def may_hold(person: Person, deliverable: Deliverable, action: str) -> bool:
+    """The provider asks for a hold (and withdraws it), the receiver approves or refuses it,
+    either side releases it, in the deliverable's store."""
+    if action == "ask":
+        return may_submit(person, deliverable)
+    if action == "answer":
+        return may_decide(person, deliverable)
+    return may_submit(person, deliverable) or may_decide(person, deliverable)
+
+
+def require_hold(person: Person, deliverable: Deliverable, action: str) -> None:
+    """Refuse a hold action to anyone `may_hold` does not allow."""
+    if not may_hold(person, deliverable, action):
+        raise NotAllowed(HOLD_ACTIONS[action], email=person.email)

@@ -18,7 +18,7 @@ from tracker.calendar.service import store_calendar
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog.models import Commitment
 from tracker.errors import N_, BadInput, Conflict, NotFound, Word
-from tracker.ledger import owners, permissions
+from tracker.ledger import holds, owners, permissions, turnaround
 from tracker.ledger.models import (
     OPEN_STATUSES,
     RETURN_REASONS,
@@ -465,6 +465,8 @@ def submit(
             N_("this deliverable needs evidence: %(missing)s"), missing=", ".join(missing)
         )
     late_reason = (late_reason or "").strip() or None
+    # A hold ends when the deliverable is handed in: its due time moves first.
+    holds.end_before(session, deliverable, by=by, now=now, why="submitted")
     if server_time(now) > deliverable.due_at and not late_reason:
         raise BadInput(N_("it is past the due time: say why it is late"))
     return _submit(
@@ -491,8 +493,15 @@ def _submit(
 ) -> Submission:
     at = server_time(now)
     before = deliverable.status
+    decide_by = turnaround.decide_by(session, deliverable, at)
     _transition(
-        session, deliverable, OPEN_STATUSES, "submitted", expected_version, last_submitted_at=at
+        session,
+        deliverable,
+        OPEN_STATUSES,
+        "submitted",
+        expected_version,
+        last_submitted_at=at,
+        decide_by=decide_by,
     )
     seq = 1 + session.scalar(
         select(func.count())
@@ -513,6 +522,7 @@ def _submit(
         file_type=evidence.file_type,
         file_size=evidence.file_size,
         outcome="pending",
+        decide_by=decide_by,
     )
     session.add(submission)
     session.flush()
@@ -567,7 +577,9 @@ def accept(
         final_submitted_at=submission.submitted_at,
         accepted_at=now,
         lateness_seconds=lateness,
+        decide_by=None,
     )
+    turnaround.record_decision(session, deliverable, submission, now)
     deliverable_decided.send(session, deliverable_id=deliverable.id, status="accepted")
     submission.outcome, submission.decided_at, submission.decided_by_id = "accepted", now, by.id
     submission.checklist = checklist
@@ -621,7 +633,9 @@ def return_deliverable(
         "returned",
         expected_version,
         return_count=Deliverable.return_count + 1,
+        decide_by=None,
     )
+    turnaround.record_decision(session, deliverable, submission, now)
     submission.outcome, submission.decided_at, submission.decided_by_id = "returned", now, by.id
     submission.return_reason, submission.return_note = reason, note
     _audit(
@@ -662,6 +676,7 @@ def waive(
             id=deliverable.id,
             status=Word(deliverable.status),
         )
+    holds.end_before(session, deliverable, by=by, now=now, why="waived")
     before = deliverable.status
     _transition(session, deliverable, OPEN_STATUSES, "waived", expected_version)
     deliverable_decided.send(session, deliverable_id=deliverable.id, status="waived")
@@ -764,7 +779,7 @@ def department_list(
 ) -> list[Deliverable]:
     """What the person's department owes in their store: overdue first, then by due time."""
     d = Deliverable
-    overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now)
+    overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now) & d.held_since.is_(None)
     query = (
         select(d)
         .where(d.store_id == person.store_id, d.provider_id == person.department_id)

@@ -18,13 +18,15 @@ from flask_login import current_user, login_required
 from tracker import clock, validation
 from tracker.errors import Conflict, NotAllowed, TrackerError
 from tracker.extensions import db
-from tracker.ledger import display, events, owners, permissions, uploads
+from tracker.ledger import display, events, holds, owners, permissions, uploads
 from tracker.ledger import service as ledger
 from tracker.ledger.forms import (
     BatchSubmitForm,
     CancelEventForm,
     CorrectEventForm,
     EventForm,
+    HoldAnswerForm,
+    HoldForm,
     MineFilterForm,
     OwnerForm,
     SubmitForm,
@@ -230,19 +232,43 @@ def deal_file():
 @login_required
 def deliverable(deliverable_id: int):
     """A deliverable: what is owed, every submission, the waiver and its whole history."""
+    return _deliverable_page(visible_deliverable(deliverable_id), HoldForm(formdata=None))
+
+
+@bp.post("/deliverables/<int:deliverable_id>/hold")
+@login_required
+def ask_hold(deliverable_id: int):
+    """The provider asks to pause the deliverable (a reason, a note with "other")."""
     d = visible_deliverable(deliverable_id)
-    submissions, history = ledger.deliverable_history(db.session, d)
-    return render_template(
-        "ledger/deliverable.html",
-        d=d,
-        submissions=submissions,
-        history=history,
-        now=clock.now(),
-        may_submit=permissions.may_submit(current_user, d) and d.status in OPEN_STATUSES,
-        may_decide=permissions.may_decide(current_user, d),
-        owner_names=owners.owners_by_id(db.session, _owner_ids(history)),
-        **_owner_forms(d),
-    )
+    if not permissions.may_hold(current_user, d, "ask"):
+        abort(403)
+    form = HoldForm()
+    if not form.validate_on_submit():
+        return _deliverable_page(d, form), 400
+    reason, note = form.reason.data, form.note.data
+    if _saved(lambda: holds.ask(db.session, d, by=current_user, now=clock.now(), reason=reason,
+                                note=note)) is not None:  # fmt: skip
+        flash(_("Hold asked for: the receiving department will answer."))
+    return redirect(url_for("ledger.deliverable", deliverable_id=d.id))
+
+
+HOLD_ANSWERS = {"approve": (holds.approve, "answer"), "refuse": (holds.refuse, "answer"),
+                "release": (holds.release, "release")}  # fmt: skip
+
+
+@bp.post("/deliverables/<int:deliverable_id>/hold/<any(approve, refuse, release):action>")
+@login_required
+def answer_hold(deliverable_id: int, action: str):
+    """Approve or refuse the hold asked for (receiver), or end it (either side)."""
+    d = visible_deliverable(deliverable_id)
+    change, rule = HOLD_ANSWERS[action]
+    if not permissions.may_hold(current_user, d, rule):
+        abort(403)
+    if not HoldAnswerForm().validate_on_submit():
+        abort(400)
+    if _saved(lambda: change(db.session, d, by=current_user, now=clock.now())) is not None:
+        flash(_("Done."))
+    return redirect(url_for("ledger.deliverable", deliverable_id=d.id))
 
 
 @bp.post("/deliverables/<int:deliverable_id>/take")
@@ -317,6 +343,25 @@ def evidence(submission_id: int):
 
 
 # --- helpers ---
+
+
+def _deliverable_page(d: Deliverable, hold_form: HoldForm):
+    submissions, history = ledger.deliverable_history(db.session, d)
+    return render_template(
+        "ledger/deliverable.html",
+        d=d,
+        submissions=submissions,
+        history=history,
+        now=clock.now(),
+        may_submit=permissions.may_submit(current_user, d) and d.status in OPEN_STATUSES,
+        may_decide=permissions.may_decide(current_user, d),
+        holds=holds.holds_of(db.session, d),
+        hold_form=hold_form,
+        answer_form=HoldAnswerForm(),
+        may_hold={a: permissions.may_hold(current_user, d, a) for a in permissions.HOLD_ACTIONS},
+        owner_names=owners.owners_by_id(db.session, _owner_ids(history)),
+        **_owner_forms(d),
+    )
 
 
 def _cancelled(done: events.Cancelled) -> str:

@@ -21,7 +21,7 @@ RUNG_NAMES = {
 }
 
 # The order of the digest's sections.
-SECTIONS = ("escalation", "overdue", "due", "before", "summary")
+SECTIONS = ("escalation", "decision_head", "overdue", "due", "decision", "before", "summary")
 
 
 def _line(d: Deliverable, lang: str, base_url: str) -> dict:
@@ -38,9 +38,19 @@ def _line(d: Deliverable, lang: str, base_url: str) -> dict:
     }
 
 
+def _decide_by(item) -> str | None:
+    """A decision reminder's decision time, in the store's zone (None for other kinds)."""
+    d = item.deliverable
+    if item.kind not in ("decision", "decision_head") or d.decide_by is None:
+        return None
+    return d.decide_by.astimezone(d.store.zone).strftime("%Y-%m-%d %H:%M")
+
+
 # A deliverable's stages, earliest first: of several items waiting for one deliverable, its
 # entry shows the latest (an escalation above all).
 _ORDER = ("before", "due", "overdue", "escalation")
+# A submission's decision reminders (to the receiving side) are entries of their own.
+_DECISION = ("decision", "decision_head")
 
 
 def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int, object]]:
@@ -53,10 +63,12 @@ def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int
         if item.kind == "summary":
             result.append((item.kind, item.step, item))
             continue
-        best = chosen.get(item.deliverable_id)
-        rank = (_ORDER.index(item.kind), item.step)
-        if best is None or rank > (_ORDER.index(best.kind), best.step):
-            chosen[item.deliverable_id] = item
+        order = _DECISION if item.kind in _DECISION else _ORDER
+        key = (item.deliverable_id, order is _DECISION)
+        best = chosen.get(key)
+        rank = (order.index(item.kind), item.step)
+        if best is None or rank > (order.index(best.kind), best.step):
+            chosen[key] = item
     for item in chosen.values():
         step = item.step
         if item.kind in ("overdue", "escalation") and now is not None and wt is not None:
@@ -85,7 +97,7 @@ def entries(
     result = []
     chosen = _one_per_deliverable(items, now, wt)
     for kind, step, item in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
-        entry = {"kind": kind, "step": step, "key": item.key}
+        entry = {"kind": kind, "step": step, "key": item.key, "decide_by": None}
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
@@ -102,6 +114,7 @@ def entries(
             entry.update(_line(item.deliverable, lang, base_url))
             if kind == "escalation" and now is not None and wt is not None:
                 entry.update(_ladder(item.deliverable, now, wt))
+            entry["decide_by"] = _decide_by(item)
         result.append(entry)
     return result
 

@@ -10,7 +10,8 @@ from tracker.ledger.models import Deliverable
 from tracker.org.models import Department, Person, Store
 from tracker.types import UTCDateTime
 
-ITEM_KINDS = ("before", "due", "overdue", "escalation", "summary")
+# "decision", "decision_head": a submission waiting past its decision time (ledger.turnaround).
+ITEM_KINDS = ("before", "due", "overdue", "escalation", "summary", "decision", "decision_head")
 ITEM_STATUSES = ("pending", "batched", "sent", "cancelled", "failed")
 MESSAGE_STATUSES = ("pending", "sent", "failed", "cancelled")
 

@@ -21,10 +21,11 @@ from tracker.calendar.service import store_calendars
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
+from tracker.ledger.turnaround import decision_policy
 from tracker.org.models import Person, Store
 from tracker.reminders import digest, transport
 from tracker.reminders.models import MESSAGE_STATUSES, OutboxItem, OutboxMessage
-from tracker.reminders.policy import WorkingTime, policy_of, stages
+from tracker.reminders.policy import WorkingTime, overdue_at, policy_of, stages
 
 # How far ahead a "before" reminder can reach (working days before, across long holidays).
 LOOKAHEAD = timedelta(days=45)
@@ -94,10 +95,16 @@ def summary_key(store_id: int, department_id: int, day, person_id: int) -> str:
 
 
 def _live(query, *clauses):
-    """`query` narrowed to the deliverables still owed (open, commitment not retired)."""
+    """`query` narrowed to the deliverables still owed (open, commitment not retired) and not
+    on hold."""
     return (
         query.join(Commitment, Commitment.id == Deliverable.commitment_id)
-        .where(Deliverable.status.in_(OPEN_STATUSES), Commitment.retired_at.is_(None), *clauses)
+        .where(
+            Deliverable.status.in_(OPEN_STATUSES),
+            Commitment.retired_at.is_(None),
+            Deliverable.held_since.is_(None),
+            *clauses,
+        )
         .order_by(Deliverable.id)
     )
 
@@ -167,7 +174,79 @@ def enqueue(session: Session, now: datetime) -> int:
             wanted = {}
     del rows
     written += _insert_new(session, wanted, now)
+    written += _insert_new(session, _decisions(session, now, wts, staff), now)
     return written + _insert_new(session, _summaries(session, now, wts, staff), now)
+
+
+# --- the receiving side's decisions (tracker.ledger.turnaround) ---
+
+DECISION_KINDS = ("decision", "decision_head")
+
+
+def _decisions(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
+    """A submission waiting past its decision time: a reminder to the receiving department's
+    clerks (its heads when it has none) from the first working moment after it, and an
+    escalation to its heads once `decide_escalate_after_working_days` working days have begun
+    since. The step is the submission's number, so each submission is reminded once."""
+    rows = session.execute(
+        select(
+            Deliverable.id,
+            Deliverable.store_id,
+            Deliverable.receiver_id,
+            Deliverable.version_id,
+            Deliverable.decide_by,
+            Deliverable.return_count,
+        )
+        .join(Commitment, Commitment.id == Deliverable.commitment_id)
+        .where(
+            Deliverable.status == "submitted",
+            Deliverable.decide_by < now,
+            Commitment.retired_at.is_(None),
+        )
+        .order_by(Deliverable.id)
+    ).all()
+    versions = {}
+    for version in session.scalars(
+        select(CommitmentVersion).where(CommitmentVersion.id.in_({r.version_id for r in rows}))
+    ):
+        versions[version.id] = decision_policy(version)["decide_escalate_after_working_days"]
+    wanted = {}
+    for d in rows:
+        wt = wts[d.store_id]
+        notice = wt.next_open(d.decide_by)
+        if notice > now:
+            continue
+        seq = d.return_count + 1
+        steps = [("decision", notice)]
+        after = versions[d.version_id]
+        if after >= 1 and overdue_at(d.decide_by, after, wt) <= now:
+            steps.append(("decision_head", overdue_at(d.decide_by, after, wt)))
+        for kind, eligible_at in steps:
+            key = (d.store_id, d.receiver_id)
+            people = staff[(*key, "head")]
+            if kind == "decision":
+                people = staff[(*key, "clerk")] or people
+            for person in people:
+                item = item_key(d.id, kind, seq, person.id)
+                wanted[item] = dict(
+                    key=item,
+                    kind=kind,
+                    step=seq,
+                    deliverable_id=d.id,
+                    person_id=person.id,
+                    store_id=d.store_id,
+                    eligible_at=eligible_at,
+                )
+    return wanted
+
+
+def _decision_stale(kind: str, step: int, status: str, return_count: int) -> str | None:
+    """Why a decision reminder must not go any more: the submission it is about was decided."""
+    if status != "submitted":
+        return status
+    if step != return_count + 1:
+        return "decided"
+    return None
 
 
 def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
@@ -273,10 +352,14 @@ def _why_stale(
     d = item.deliverable
     if d.commitment.retired_at is not None:
         return "retired"
+    if item.kind in DECISION_KINDS:
+        return _decision_stale(item.kind, item.step, d.status, d.return_count)
     if d.status not in OPEN_STATUSES:
         return d.status
     if owner_changed is not None and owner_changed(item):
         return "not_owner"
+    if d.held_since is not None:
+        return "held"
     return None
 
 
@@ -619,6 +702,9 @@ def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int
             Person.active,
             Deliverable.status,
             Commitment.retired_at,
+            OutboxItem.step,
+            Deliverable.return_count,
+            Deliverable.held_since,
         )
         .join(Person, Person.id == OutboxItem.person_id)
         .outerjoin(Deliverable, Deliverable.id == OutboxItem.deliverable_id)
@@ -626,7 +712,7 @@ def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int
         .where(_ids_in(OutboxItem.message_id, ids), OutboxItem.status == "batched")
     ).all()
     listed: dict[int, list[int]] = defaultdict(list)  # by message, what its summaries list
-    for message_id, kind, payload, active, status, retired_at in rows:
+    for message_id, kind, payload, active, status, retired_at, step, returns, held in rows:
         if not active:
             found.add(message_id)
         elif kind == "summary":
@@ -634,7 +720,10 @@ def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int
             if not deliverables:
                 found.add(message_id)
             listed[message_id].extend(deliverables)
-        elif status not in OPEN_STATUSES or retired_at is not None:
+        elif kind in DECISION_KINDS:
+            if retired_at is not None or _decision_stale(kind, step, status, returns):
+                found.add(message_id)
+        elif status not in OPEN_STATUSES or retired_at is not None or held is not None:
             found.add(message_id)
     if listed:
         live = _live_overdue(session, [d for ds in listed.values() for d in ds], now)
@@ -697,6 +786,7 @@ def _live_overdue(session: Session, ids, now: datetime) -> set[int]:
                     _ids_in(Deliverable.id, ids[i : i + CHUNK]),
                     Deliverable.status.in_(OPEN_STATUSES),
                     Commitment.retired_at.is_(None),
+                    Deliverable.held_since.is_(None),
                     Deliverable.due_at < now,
                 )
             )

@@ -6,7 +6,7 @@ import click
 from tracker import clock
 from tracker.cli import command, table
 from tracker.extensions import db
-from tracker.scorecards import service
+from tracker.scorecards import promises, service
 
 COLUMNS = [
     "store",
@@ -20,6 +20,16 @@ COLUMNS = [
     "on_time_rate",
     "first_pass_rate",
     "mean_lateness_hours",
+    "holds",
+    "hold_hours",
+]
+RECEIVER_COLUMNS = [
+    "store",
+    "receiver",
+    "decided",
+    "in_time",
+    "in_time_pct",
+    "median_working_hours",
 ]
 
 
@@ -32,7 +42,13 @@ def register(group) -> None:
     @click.option("--month", required=True, help="YYYY-MM")
     @click.option("--store", "store_code", default=None)
     @click.option("--level", default="commitment", type=click.Choice(["commitment", "department"]))
-    def scorecard_cmd(month, store_code, level):
+    @click.option(
+        "--receivers",
+        is_flag=True,
+        help="The receiving departments' turnaround instead: decisions made that month, the "
+        "share in time and the median wait in working hours.",
+    )
+    def scorecard_cmd(month, store_code, level, receivers):
         """The providing departments' scorecard for a month. A month a store has closed shows
         the figures kept at its close, each row with when it closed (`closed_at`) and the
         decisions made since (`adjustments`: on time, late, waived and which deliverables;
@@ -40,6 +56,16 @@ def register(group) -> None:
         now = clock.now()
         scope = service.scope(
             db.session, None, month=month, store=store_code, provider=None, now=now
+        )
+        if receivers:
+            rows = [
+                r.as_dict() for r in promises.turnaround(db.session, month=month, store=scope.store)
+            ]
+            return rows, table(rows, RECEIVER_COLUMNS)
+        held = promises.hold_totals(
+            promises.holds(db.session, month=month, store=scope.store),
+            by_store=True,
+            commitment=level == "commitment",
         )
         rows = [
             r.as_dict()
@@ -57,6 +83,8 @@ def register(group) -> None:
             empty = {**dict.fromkeys(service.ADJUSTED, 0), "deliverables": []}
             key = (row["store"], row["provider"], row["commitment"] or "")
             row["adjustments"] = counts.get(key, empty) if closed else None
+            count, seconds = held.get(key if level == "commitment" else key[:2], (0, 0))
+            row["holds"], row["hold_hours"] = count, promises.hours(seconds)
         columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
         if scope.closes:
             columns.append("closed_at")

@@ -62,6 +62,8 @@ COLUMNS = [
     ("on_time_pct", _l("On-time %")),
     ("first_pass_pct", _l("First-pass %")),
     ("mean_lateness_hours", _l("Mean lateness (hours)")),
+    ("holds", _l("Holds")),
+    ("hold_hours", _l("On hold (working hours)")),
 ]
 
 CHART_TITLE = _l("On-time % by month")
@@ -70,7 +72,18 @@ SHEET_TITLES = {
     "reasons": _l("Return reasons"),
     "at_risk": _l("At risk"),
     "adjustments": _l("After the close"),
+    "turnaround": _l("Receivers' turnaround"),
 }
+# The receiving departments' turnaround (scorecards.promises.turnaround).
+TURNAROUND_HEADERS = [
+    _l("Month"),
+    _l("Store"),
+    _l("Receiving department"),
+    _l("Decided"),
+    _l("Decided in time"),
+    _l("In time %"),
+    _l("Median wait (working hours)"),
+]
 REASON_HEADERS = [_l("Store"), _l("Department"), _l("Reason"), _l("Returned")]
 RISK_HEADERS = [_l("View"), _l("Days overdue"), _l("Deals"), _l("Amount")]
 

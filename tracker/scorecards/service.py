@@ -185,7 +185,8 @@ def _measure(name: str, now: datetime | None, *, reason=None, bucket=None, bands
     late = and_(accepted, d.final_submitted_at > d.due_at)
 
     def overdue():
-        return and_(d.status.in_(OPEN_STATUSES), d.due_at < now)
+        # A deliverable on hold is not overdue (tracker.ledger.holds).
+        return and_(d.status.in_(OPEN_STATUSES), d.due_at < now, d.held_since.is_(None))
 
     if name == "due":
         return true()
@@ -664,7 +665,7 @@ def _oldest_of_each_deal(now, *, month, store, provider, party=None):
         d.due_at.label("due_at"),
         func.max(d.amount).over(partition_by=keys).label("amount"),
         func.row_number().over(partition_by=keys, order_by=(d.due_at, d.id)).label("rank"),
-    ).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_at < now)
+    ).where(is_live(), d.status.in_(OPEN_STATUSES), d.due_at < now, d.held_since.is_(None))
     if month is not None:
         query = query.where(d.due_month == month)
     return _scope(query, d, store=store, provider=provider, party=party).subquery()
@@ -987,9 +988,11 @@ def _department_rows(
     *,
     by_store: bool = True,
     stores: list[Store] | None = None,
+    held: dict | None = None,
 ) -> list[dict]:
     """The month's department rows as the page and the exports show them, per store (or added
-    up over the stores in scope, or only for some stores). One query."""
+    up over the stores in scope, or only for some stores), with their holds (`held`: the
+    holds in scope, if already looked up). Two queries (one with `held`)."""
     scores = scorecard(
         session,
         month=scope.month,
@@ -1001,7 +1004,7 @@ def _department_rows(
         stores=stores,
         party=scope.party,
     )
-    return [
+    rows = [
         {
             "month": row.month,
             "store": row.store,
@@ -1020,6 +1023,27 @@ def _department_rows(
         }
         for row in scores
     ]
+    _with_holds(rows, held if held is not None else _holds(session, scope), by_store=by_store)
+    return rows
+
+
+def _holds(session: Session, scope: Scope) -> dict:
+    """The approved holds in scope (`scorecards.promises.holds`). One query."""
+    from tracker.scorecards import promises
+
+    return promises.holds(
+        session, month=scope.month, store=scope.store, provider=scope.provider, party=scope.party
+    )
+
+
+def _with_holds(rows: list[dict], found: dict, *, by_store: bool) -> None:
+    """Each department row's approved holds: how many, and the working hours spent on hold."""
+    from tracker.scorecards import promises
+
+    totals = promises.hold_totals(found, by_store=by_store, commitment=False)
+    for row in rows:
+        count, seconds = totals.get((row["store"], row["provider"]), (0, 0))
+        row["holds"], row["hold_hours"] = count, promises.hours(seconds)
 
 
 def _scope_adjustments(session: Session, scope: Scope) -> list[Adjustment]:
@@ -1084,16 +1108,18 @@ def page(
 ) -> dict:
     """What the scorecard page shows: the month's departments (across all stores: added up,
     then one page of stores), the six-month trend and its chart, return reasons and amounts at
-    risk, the month's and the whole backlog's. Eight or nine queries, whatever the history."""
+    risk, the month's and the whole backlog's, the holds and the receivers' turnaround. Ten or
+    eleven queries, whatever the history."""
     totals, pager = None, None
     items = _scope_adjustments(session, scope)
+    held = _holds(session, scope)
     if scope.store is None:
-        totals = _department_rows(session, scope, now, lang, by_store=False)
+        totals = _department_rows(session, scope, now, lang, by_store=False, held=held)
         _beside(totals, scope, items, by_store=False)
         stores, pager = page_of_stores(scope.stores, page_number)
-        rows = _department_rows(session, scope, now, lang, stores=stores)
+        rows = _department_rows(session, scope, now, lang, stores=stores, held=held)
     else:
-        rows = _department_rows(session, scope, now, lang)
+        rows = _department_rows(session, scope, now, lang, held=held)
     _beside(rows, scope, items, by_store=True)
     months = previous_months(scope.month)
     by_provider: dict[str, dict[str, ScoreRow]] = {}
@@ -1125,8 +1151,22 @@ def page(
         "chart": _chart(scope, months, by_provider, lang),
         "reason_table": reason_table,
         "adjustments": items,
+        "turnaround": _turnaround_rows(session, scope, lang),
         **risk_views(session, scope, now),
     }
+
+
+def _turnaround_rows(session: Session, scope: Scope, lang: str) -> list[dict]:
+    """The receiving departments' turnaround in the month, per store, as the page and the
+    exports show it. One query."""
+    from tracker.scorecards import promises
+
+    rows = promises.turnaround(
+        session, month=scope.month, store=scope.store, provider=scope.provider, party=scope.party
+    )
+    return [
+        row.as_dict() | {"department": scope.departments[row.receiver].name(lang)} for row in rows
+    ]
 
 
 def risk_views(session: Session, scope: Scope, now: datetime) -> dict:
@@ -1227,7 +1267,8 @@ def risk_sheet(session: Session, scope: Scope, now: datetime) -> Sheet:
 
 
 def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -> list[Sheet]:
-    """The month's table, its return reasons and the amounts at risk (the Excel export)."""
+    """The month's table, its return reasons, the amounts at risk, the adjustments after a
+    close and the receivers' turnaround (the Excel export)."""
     reasons = [
         [
             r.store,
@@ -1253,6 +1294,11 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
         ]  # fmt: skip
         headers = [str(h) for h in display.ADJUSTMENT_HEADERS]
         after = [Sheet(str(display.SHEET_TITLES["adjustments"]), headers, rows)]
+    turnaround = [
+        [t["month"], t["store"], t["department"], t["decided"], t["in_time"], t["in_time_pct"],
+         t["median_working_hours"]]
+        for t in _turnaround_rows(session, scope, lang)
+    ]  # fmt: skip
     return [
         export_table(session, scope, now, lang=lang),
         Sheet(
@@ -1262,6 +1308,11 @@ def export_sheets(session: Session, scope: Scope, now: datetime, *, lang: str) -
         ),
         risk_sheet(session, scope, now),
         *after,
+        Sheet(
+            str(display.SHEET_TITLES["turnaround"]),
+            [str(h) for h in display.TURNAROUND_HEADERS],
+            turnaround,
+        ),
     ]
 
 
