@@ -250,6 +250,8 @@ def deliverable_assign(deliverable_id, by, at, to):
     else:
         owners.reassign(db.session, deliverable, to=new, by=person, now=now)
     return _done(deliverable, f"(owner {new.email})")
+
+
 @command(deliverable_cli, "hold")
 @with_common
 @click.option("--reason", required=True, type=click.Choice(HOLD_REASONS))

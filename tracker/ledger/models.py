@@ -236,6 +236,8 @@ class CommitmentOwner(db.Model):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
 class Hold(db.Model):
     """A provider's request to pause a deliverable, the receiving side's answer, and how long
     it lasted in working time (the due time moved later by as much when it ended)."""

@@ -211,6 +211,8 @@ def require_owner_setter(person: Person, department_id: int, store_id: int) -> N
             N_("%(email)s is not the department's head and cannot set its default owners"),
             email=person.email,
         )
+
+
 # --- holds ---
 
 HOLD_ACTIONS = {
