@@ -31,6 +31,7 @@ from tracker.ledger.models import (
 )
 from tracker.ledger.signals import deliverable_decided
 from tracker.org.models import Person, Store
+from tracker.paging import Page, page_of
 
 # How far ahead recurring deliverables are kept created.
 RECURRING_HORIZON = timedelta(weeks=6)
@@ -729,7 +730,7 @@ def _amount(value: Decimal | str | None) -> Decimal | None:
 
 # --- what the pages show ---
 
-PAGE_LIMIT = 500  # rows on one list page; filters narrow it further
+MINE_PER_PAGE = 100  # rows on a page of the department's list; the total is always told
 
 
 @dataclass(frozen=True)
@@ -755,9 +756,16 @@ def provided_commitments(session: Session, department_id: int) -> list[Commitmen
 
 
 def department_list(
-    session: Session, person: Person, filters: ListFilters, now: datetime
-) -> list[Deliverable]:
-    """What the person's department owes in their store: overdue first, then by due time."""
+    session: Session,
+    person: Person,
+    filters: ListFilters,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = MINE_PER_PAGE,
+) -> Page:
+    """What the person's department owes in their store: overdue first, then by due time; one
+    page of it and how many there are in all (two queries)."""
     d = Deliverable
     overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now)
     query = (
@@ -774,7 +782,6 @@ def department_list(
             d.due_at,
             d.id,
         )
-        .limit(PAGE_LIMIT)
     )
     if filters.status == "owed":
         query = query.where(d.status.in_(OPEN_STATUSES))
@@ -787,7 +794,7 @@ def department_list(
     if filters.text and filters.text.strip():
         text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(d.reference).like(f"%{text.lower()}%", escape="\\"))
-    return list(session.scalars(query).unique())
+    return page_of(session, query, page, per_page)
 
 
 def deliverables_to_submit(session: Session, person: Person, ids: list[int]) -> list[Deliverable]:

@@ -29,6 +29,7 @@ from tracker.ledger.forms import (
     SubmitForm,
 )
 from tracker.ledger.models import OPEN_STATUSES, BusinessEvent, Deliverable, Submission
+from tracker.paging import page_number
 from tracker.web import abort_if_refused, explain, parse_id, refused, visible_deliverable
 
 bp = Blueprint("ledger", __name__)
@@ -48,14 +49,11 @@ def mine():
     form.commitment.choices = [("", _("all"))] + [
         (str(c.id), f"{c.code} · {c.current.title(display.language())}") for c in commitments
     ]
-    rows = ledger.department_list(db.session, current_user, form.filters(), now)
+    part = ledger.department_list(
+        db.session, current_user, form.filters(), now, page=page_number(request.args.get("page"))
+    )
     return render_template(
-        "ledger/mine.html",
-        form=form,
-        rows=rows,
-        now=now,
-        limit=ledger.PAGE_LIMIT,
-        open=OPEN_STATUSES,
+        "ledger/mine.html", form=form, part=part, rows=part.rows, now=now, open=OPEN_STATUSES
     )
 
 
