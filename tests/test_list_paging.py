@@ -191,3 +191,16 @@ def test_the_deliverables_behind_a_number_come_100_a_page_with_the_same_queries(
     later, html = opened(client, links(html)["next"])
     assert rows(html) == 100 and "101–200 of 210" in html
     assert few == many == later
+
+
+def test_the_pages_and_totals_are_said_in_chinese_too(client, auth, session, stores, people, now):
+    add_people(session, stores, now, 0, 60)
+    people["finance.admin"].language = "zh"
+    session.commit()
+    auth.login(ADMIN)
+    _, html = opened(client, "/admin/people")
+    assert "74 人" in html and "第 1–50 条，共 74 条" in html and ">下一页<" in html
+    _, html = opened(client, "/admin/people?page=2")
+    assert ">上一页<" in html and "第 51–74 条，共 74 条" in html
+    _, html = opened(client, "/admin/people?q=nobody")
+    assert "没有符合条件的人员。" in html
