@@ -204,3 +204,25 @@ def test_the_pages_and_totals_are_said_in_chinese_too(client, auth, session, sto
     assert ">上一页<" in html and "第 51–74 条，共 74 条" in html
     _, html = opened(client, "/admin/people?q=nobody")
     assert "没有符合条件的人员。" in html
+
+
+# --- deals ---
+
+
+def test_deals_come_50_a_page_with_the_total_and_the_same_queries(
+    client, auth, session, store, people
+):
+    auth.login(CLERK)
+    clerk = people["sales.clerk"]
+    for i in range(10):
+        deliver(session, store, clerk, ago=OVERDUE, ref=f"D-{i:03}")
+    few, html = opened(client, "/deals?q=d-")
+    assert html.count('href="/deals?ref=') == 10 and "Deals: 10" in html and not links(html)
+    for i in range(10, 60):
+        deliver(session, store, clerk, ago=OVERDUE, ref=f"D-{i:03}")
+    many, html = opened(client, "/deals?q=d-")
+    assert html.count('href="/deals?ref=') == 50 and "1–50 of 60" in html
+    assert "q=d-" in links(html)["next"]
+    later, html = opened(client, links(html)["next"])
+    assert html.count('href="/deals?ref=') == 10 and "51–60 of 60" in html
+    assert few == many == later

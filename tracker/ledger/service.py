@@ -5,7 +5,7 @@ job or command that calls it owns the transaction. State changes are conditional
 two requests racing for the same deliverable (two browser tabs) take effect once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -850,7 +850,7 @@ def deal_file(
     return list(events), list(rows)
 
 
-DEALS_SHOWN = 50  # deals listed by a search; the total is always told
+DEALS_SHOWN = 50  # deals on a page of a search; the total is always told
 
 
 @dataclass(frozen=True)
@@ -872,11 +872,11 @@ def _like(text: str) -> str:
 
 
 def find_deals(
-    session: Session, store_id: int, text: str, *, limit: int = DEALS_SHOWN
-) -> tuple[list[DealMatch], int]:
+    session: Session, store_id: int, text: str, *, page: int = 1, per_page: int = DEALS_SHOWN
+) -> Page:
     """The store's deals whose reference, customer or VIN holds `text` (any case), or whose
-    amount is `text`; with no text, the most recent deals. Latest first, at most `limit`, and
-    how many there are in all."""
+    amount is `text`; with no text, the most recent deals. Latest first, one page of them
+    (DealMatch rows) and how many there are in all (two queries)."""
     text = text.strip()
     where = [BusinessEvent.store_id == store_id]
     if text:
@@ -904,13 +904,9 @@ def find_deals(
         )
         .where(*where)
         .group_by(BusinessEvent.reference)
+        .order_by(func.max(BusinessEvent.occurred_at).desc(), BusinessEvent.reference)
     )
-    rows = session.execute(
-        found.order_by(func.max(BusinessEvent.occurred_at).desc(), BusinessEvent.reference).limit(
-            limit
-        )
-    ).all()
-    total = session.scalar(select(func.count()).select_from(found.subquery()))
+    part = page_of(session, found, page, per_page, entities=False)
     deals = [
         DealMatch(
             reference=r.reference,
@@ -920,9 +916,9 @@ def find_deals(
             vin=r.vin,
             amount=r.amount,
         )
-        for r in rows
+        for r in part.rows
     ]
-    return deals, total or 0
+    return replace(part, rows=deals)
 
 
 def deliverable_history(

@@ -197,15 +197,17 @@ def deal_file():
     ref = (request.args.get("ref") or "").strip()[:100]
     q = (request.args.get("q") or "").strip()[:100]
     events, rows = ledger.deal_file(db.session, current_user, ref)
-    deals, total = ([], 0) if ref else ledger.find_deals(db.session, current_user.store_id, q)
+    page = page_number(request.args.get("page"))
+    part = None if ref else ledger.find_deals(db.session, current_user.store_id, q, page=page)
     return render_template(
         "ledger/deal_file.html",
         ref=ref,
         q=q,
         events=events,
         rows=rows,
-        deals=deals,
-        total=total,
+        part=part,
+        deals=part.rows if part else [],
+        total=part.total if part else 0,
         now=clock.now(),
     )
 
