@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from bench.common import DEFAULT_NOW, ROOT, is_sqlite, make_app, recreate_database
 from tracker.calendar.deadlines import event_due, recurring_due, request_due
@@ -898,8 +899,10 @@ def add_earlier_years(engine: sa.Engine, now: datetime, years: int, log=lambda t
     params = [sa.bindparam("since", since, type_=stamp), sa.bindparam("now", now, type_=stamp)]
     indexes = _secondary_indexes()
     with engine.begin() as conn:
+        # IF EXISTS rather than checkfirst: SQLite's reflection does not see expression indexes
+        # (lower(reference)), so checkfirst would skip dropping them and then fail to create.
         for index in indexes:
-            index.drop(conn, checkfirst=True)
+            conn.execute(DropIndex(index, if_exists=True))
     try:
         for k in range(done + 1, years):
             started = time.perf_counter()
@@ -917,7 +920,7 @@ def add_earlier_years(engine: sa.Engine, now: datetime, years: int, log=lambda t
         started = time.perf_counter()
         with engine.begin() as conn:
             for index in indexes:
-                index.create(conn, checkfirst=True)
+                conn.execute(CreateIndex(index, if_not_exists=True))
         log(f"  {len(indexes)} indexes built again in {time.perf_counter() - started:.0f}s")
     return years - 1
 

@@ -79,7 +79,7 @@ SCOPE = ["month", "store", "provider", "page"]
 
 # (who, method, path, token page, fields); {open} and {submitted} are deliverable ids.
 ROUTES = [
-    (CLERK, "GET", "/mine", None, ["status", "commitment", "overdue", "q"]),
+    (CLERK, "GET", "/mine", None, ["status", "commitment", "overdue", "q", "page"]),
     (CLERK, "GET", "/deliverables/submit", None, ["ids"]),
     (
         CLERK,
@@ -103,6 +103,8 @@ ROUTES = [
         ["type", "reference", "customer", "vin", "amount", "occurred_at"],
     ),
     (CLERK, "GET", "/deals", None, ["ref"]),
+    (ADMIN, "GET", "/admin/people", None, ["store", "q", "page"]),
+    (ADMIN, "GET", "/admin/stores", None, ["q", "page"]),
     (CLERK, "POST", "/profile", "/profile", ["language"]),
     (LEAD, "GET", "/scorecards", None, SCOPE),
     (LEAD, "GET", "/scorecards/export.csv", None, SCOPE),

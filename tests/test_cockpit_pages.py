@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.pages import OVERDUE, counted_queries, deliver, submit
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
+from tracker.scorecards.service import set_risk_bands
 
 LINK = re.compile(r'<a href="([^"]+)" class="[^"]*" data-count="(\d+)">')
 
@@ -160,3 +161,23 @@ def test_the_cockpit_costs_the_same_queries_for_few_and_many_rows_and_stores(
             if n == 0:
                 submit(session, made["sales-7"], clerk)
     assert queries() == few
+
+
+def test_the_cockpit_follows_the_age_bands_the_administrator_sets(
+    client, auth, session, history, people, now
+):
+    auth.login("finance.lead@sh01.test")
+    before = client.get("/now").get_data(as_text=True)
+    assert '<th scope="col">3-7</th>' in before
+    set_risk_bands(session, "0-6, 7-29, 30-59, 60+", now=now, by=people["finance.admin"])
+    session.commit()
+    html = client.get("/now").get_data(as_text=True)
+    for label in ("0-6", "7-29", "30-59", "60+"):
+        assert html.count(f'<th scope="col">{label}</th>') == 2  # overdue and waiting
+    assert '<th scope="col">3-7</th>' not in html
+    total_row = html[html.index('class="total"') :]
+    counts = [int(n) for _, n in LINK.findall(total_row)]
+    assert counts[4] == sum(counts[:4]) > 0  # four bands, then the overdue total
+    assert counts[3] > 0  # D-SEP, 70 days ago, is in 60+
+    for href, count in LINK.findall(html):
+        assert listed(client, href.replace("&amp;", "&")) == (int(count), int(count)), href

@@ -560,11 +560,13 @@ def test_the_deal_page_lists_the_stores_recent_deals_and_never_another_stores(
     assert "ref=D-999" not in elsewhere and "No deal in your store matches" in elsewhere
 
 
-def test_a_deal_search_tells_how_many_it_does_not_show(client, auth, session, store, people, now):
+def test_a_deal_search_pages_with_its_total(client, auth, session, store, people, now):
     for i in range(4):
         _event(session, store, people["loans.clerk"], now, f"D-60{i}", ago=i)
-    found, total = ledger.find_deals(session, store.id, "D-60", limit=3)
-    assert [d.reference for d in found] == ["D-600", "D-601", "D-602"] and total == 4
+    found = ledger.find_deals(session, store.id, "D-60", per_page=3)
+    assert [d.reference for d in found.rows] == ["D-600", "D-601", "D-602"] and found.total == 4
+    later = ledger.find_deals(session, store.id, "D-60", page=2, per_page=3)
+    assert [d.reference for d in later.rows] == ["D-603"] and later.first == 4
     auth.login("finance.clerk@sh01.test")
     assert "Deals: 4" in client.get("/deals?q=D-60").get_data(as_text=True)
 

@@ -5,11 +5,13 @@ import csv
 import io
 import os
 import stat
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from tracker import create_app, files
+from tracker import create_app, files, spreadsheets
 from tracker.extensions import db
 from tracker.spreadsheets import csv_text, xlsx_bytes
 
@@ -78,3 +80,36 @@ def test_excel_cells_that_would_be_formulas_stay_text():
     cell, number = book["S"]["A2"], book["S"]["B2"]
     assert (cell.value, cell.data_type) == (HOSTILE, "s")
     assert (number.value, number.data_type) == (-3, "n")
+
+
+def _cells(data: bytes) -> list:
+    """Everything a reader sees of a workbook: titles, values, types, bold, widths."""
+    seen = []
+    for ws in load_workbook(io.BytesIO(data)).worksheets:
+        seen.append((ws.title, ws.max_row, ws.max_column))
+        seen += [(c.coordinate, c.value, c.data_type, c.font.b) for r in ws.iter_rows() for c in r]
+        seen.append(sorted((k, d.width) for k, d in ws.column_dimensions.items() if d.width))
+    return seen
+
+
+def test_the_excel_export_written_straight_reads_as_openpyxl_writes_it():
+    """Text, numbers and blanks are written as XML by the tracker itself (fast); anything else
+    goes through openpyxl. A reader sees the same workbook either way."""
+    rows = [
+        ["销售", 3, 0.125, Decimal("1234.50"), None, ""],
+        [HOSTILE, -3, float("nan"), 10**6, " padded ", "+1"],
+        ["short"],
+    ]
+    sheets = [("Scorecard, a title over thirty-one characters", ["店", "n", "%", "¥"], rows)]
+    sheets.append(("Empty", ["only", "headers"], []))
+    straight = spreadsheets.xlsx_bytes(sheets)
+    through_openpyxl = spreadsheets._openpyxl_xlsx(
+        [(str(t)[:31], [list(h), *map(list, r)]) for t, h, r in sheets]
+    )
+    assert _cells(straight) == _cells(through_openpyxl)
+    assert _cells(straight)[1] == ("A1", "店", "s", True)
+
+
+def test_an_excel_export_with_a_date_goes_through_openpyxl():
+    book = load_workbook(io.BytesIO(xlsx_bytes([("S", ["when"], [[date(2026, 12, 5)]])])))
+    assert book["S"]["A2"].value == datetime(2026, 12, 5)

@@ -477,3 +477,39 @@ class OfficialImportForm(FlaskForm):
     file = FileField(_l("Or an ICS file"))
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save for every store of the country"))
+
+
+class ListFilterForm(FlaskForm):
+    """The filters of the people's or the stores' list (a GET form: nothing to protect): a
+    store (people only) and a piece of text. A store that is not one shows its message beside
+    the field and filters nothing."""
+
+    class Meta:
+        csrf = False
+
+    store = SelectField(_l("Store"), choices=[], validate_choice=False, default="")
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+
+    def offer(self, stores: list) -> None:
+        """The stores one may filter by, by code."""
+        self.stores = {s.code: s for s in stores}
+        self.store.choices = [("", _l("All stores"))] + [(s.code, s.code) for s in stores]
+
+    def validate_store(self, field) -> None:
+        if field.data and field.data not in self.stores:
+            raise ValidationError(_l("Not one of the choices."))
+
+    def chosen_store(self):
+        """The store picked, if it is one (the stores' list has no store to pick)."""
+        if "store" not in self or self.store.errors:
+            return None
+        return self.stores.get(self.store.data or "")
+
+    def text(self) -> str | None:
+        """The text searched for, if it passed its checks."""
+        return None if self.q.errors else self.q.data
+
+    def args(self) -> dict[str, str]:
+        """The filters given and valid, for the pages' links (which keep them)."""
+        given = {"store": self.chosen_store() and self.store.data, "q": self.text()}
+        return {name: value for name, value in given.items() if value}

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.calendar import official
@@ -19,12 +19,15 @@ from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.redating import redate_plan
 from tracker.org import service as org
 from tracker.org.models import Department, Person, Store
+from tracker.paging import Page, page_of
 from tracker.reminders.policy import WorkingTime, ladder_dates
 
 if TYPE_CHECKING:
     from flask_mailman import EmailMessage
 
 PREVIEW_COUNT = 5
+PEOPLE_PER_PAGE = 50  # people on a page of the list; the total is always told
+STORES_PER_PAGE = 50
 
 
 # --- lists and look-ups for the pages ---
@@ -35,17 +38,58 @@ def stores(session: Session) -> list[Store]:
     return list(session.scalars(select(Store).order_by(Store.code)))
 
 
+def stores_page(
+    session: Session, *, text: str | None = None, page: int = 1, per_page: int = STORES_PER_PAGE
+) -> Page:
+    """One page of the stores (those whose code or name holds `text`, any case), by code, and
+    how many in all: two queries."""
+    query = select(Store).order_by(Store.code)
+    if text and text.strip():
+        pattern = _contains(text.strip())
+        query = query.where(
+            or_(
+                func.lower(Store.code).like(pattern, escape="\\"),
+                func.lower(Store.name).like(pattern, escape="\\"),
+            )
+        )
+    return page_of(session, query, page, per_page)
+
+
 def departments(session: Session) -> list[Department]:
     """Every department, by code."""
     return list(session.scalars(select(Department).order_by(Department.code)))
 
 
-def people(session: Session) -> list[Person]:
-    """Everyone, by store, department and name."""
+def _contains(text: str) -> str:
+    """A LIKE pattern for `text` anywhere (lower case), its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def people(
+    session: Session,
+    *,
+    store: Store | None = None,
+    text: str | None = None,
+    page: int = 1,
+    per_page: int = PEOPLE_PER_PAGE,
+) -> Page:
+    """One page of everyone (or one store's people, or those whose name or email holds
+    `text`, any case), by store, department and name, and how many in all: two queries."""
     query = (
         select(Person).join(Person.store).order_by(Store.code, Person.department_id, Person.name)
     )
-    return list(session.scalars(query).unique())
+    if store is not None:
+        query = query.where(Person.store_id == store.id)
+    if text and text.strip():
+        pattern = _contains(text.strip())
+        query = query.where(
+            or_(
+                func.lower(Person.name).like(pattern, escape="\\"),
+                func.lower(Person.email).like(pattern, escape="\\"),
+            )
+        )
+    return page_of(session, query, page, per_page)
 
 
 def get_person(session: Session, person_id: int) -> Person:

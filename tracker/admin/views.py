@@ -27,6 +27,7 @@ from tracker.admin.forms import (
     CommitmentForm,
     ConfirmForm,
     DepartmentForm,
+    ListFilterForm,
     MailCheckForm,
     OfficialImportForm,
     OverrideForm,
@@ -54,6 +55,7 @@ from tracker.ledger.display import event_label
 from tracker.ledger.redating import redate
 from tracker.org import service as org
 from tracker.org.models import Store
+from tracker.paging import page_number
 from tracker.reminders.policy import policy_of
 from tracker.scorecards.service import format_bands, risk_bands, set_risk_bands
 
@@ -86,6 +88,22 @@ def labels():
 def only_administrators():
     """Every page here is for administrators; anyone else gets 403."""
     require(can_administer(current_user))
+
+
+def _list_filters(*, people: bool) -> ListFilterForm:
+    """A list's filters from the query string, checked (the stores are offered to people's)."""
+    form = ListFilterForm(request.args)
+    if people:
+        form.offer(service.stores(db.session))
+    else:
+        del form.store
+        form.stores = {}
+    form.validate()
+    return form
+
+
+def _page_asked() -> int:
+    return page_number(request.args.get("page"))
 
 
 def _fail(form, field: str, exc: BadInput) -> None:
@@ -164,8 +182,10 @@ def retry_message(message_id: int):
 def stores():
     """Every store by code: its zone, calendar country and working hours, with links to change
     them and to its working calendar."""
-    everything = service.stores(db.session)
-    return render_template("admin/stores.html", stores=everything)
+    form = _list_filters(people=False)
+    part = service.stores_page(db.session, text=form.text(), page=_page_asked())
+    html = render_template("admin/stores.html", part=part, stores=part.rows, form=form)
+    return html, 400 if form.errors else 200
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
@@ -248,10 +268,16 @@ def department_edit(code: str):
 
 @bp.get("/people")
 def people():
-    """Everyone, by store, department and name."""
-    return render_template(
-        "admin/people.html", people=service.people(db.session), confirm=ConfirmForm()
+    """Everyone, by store, department and name, a page at a time; by store or by name or
+    email."""
+    form = _list_filters(people=True)
+    part = service.people(
+        db.session, store=form.chosen_store(), text=form.text(), page=_page_asked()
     )
+    html = render_template(
+        "admin/people.html", part=part, people=part.rows, form=form, confirm=ConfirmForm()
+    )
+    return html, 400 if form.errors else 200
 
 
 @bp.route("/people/new", methods=["GET", "POST"])

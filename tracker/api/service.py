@@ -437,7 +437,7 @@ def cockpit_of(session: Session, person: Person, store: str | None, now) -> dict
     from tracker.cockpit import service as cockpit
 
     found = cockpit.cockpit(session, person, store_code=store, now=now)
-    labels = [label for label, _least, _most in cockpit.BANDS]
+    labels = [label for label, _least, _most in found.bands]
 
     def line(item) -> dict:
         return {

@@ -16,12 +16,18 @@ from tracker.errors import N_, NotAllowed, NotFound
 from tracker.inbox.service import Filters, Where, selected
 from tracker.ledger.models import Deliverable, is_live
 from tracker.org.models import Department, Person, Store
-from tracker.scorecards.service import AT_RISK_BUCKETS
+from tracker.scorecards.service import risk_bands
 
-# The scorecards' age bands as (label, at least, at most) whole days; None: no upper bound.
-BANDS = [
-    (label, least, None if below is None else below - 1) for label, least, below in AT_RISK_BUCKETS
-]
+Band = tuple[str, int, int | None]
+
+
+def bands(session: Session) -> list[Band]:
+    """The age bands the administrator set (`/admin/risk-bands`, the scorecards' amounts at
+    risk use the same) as (label, at least, at most) whole days; None: no upper bound."""
+    return [
+        (label, least, None if below is None else below - 1)
+        for label, least, below in risk_bands(session)
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,17 +71,18 @@ class Cockpit:
     stores: list[Store]
     sides: list[Side]
     open_months: list = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
 
 
 # Each number: its name, and the filters of its list (provider added per line).
-def _measures() -> list[tuple[str, dict]]:
+def _measures(bands: list[Band]) -> list[tuple[str, dict]]:
     measures = []
-    for label, least, most in BANDS:
+    for label, least, most in bands:
         measures.append((f"overdue {label}", {"status": "owed", "age_min": least, "age_max": most}))
     measures.append(("overdue", {"status": "owed", "age_min": 0}))
     measures.append(("today", {"status": "owed", "due": "today"}))
     measures.append(("week", {"status": "owed", "due": "week"}))
-    for label, least, most in BANDS:
+    for label, least, most in bands:
         measures.append(
             (f"waiting {label}", {"status": "submitted", "age_min": least, "age_max": most})
         )
@@ -99,11 +106,17 @@ def where_of(person: Person, side: str, store: Store | None, stores: list[Store]
 
 
 def side_figures(
-    session: Session, key: str, where: Where, now: datetime, departments: dict[int, Department]
+    session: Session,
+    key: str,
+    where: Where,
+    now: datetime,
+    departments: dict[int, Department],
+    bands: list[Band],
 ) -> Side:
-    """A side's numbers per providing department and in all: one GROUP BY query."""
+    """A side's numbers per providing department and in all, by the age bands given: one
+    GROUP BY query."""
     d = Deliverable
-    measures = _measures()
+    measures = _measures(bands)
     columns = [
         func.coalesce(func.sum(case((selected(where, _filters(args), now), 1), else_=0)), 0)
         for _name, args in measures
@@ -116,15 +129,14 @@ def side_figures(
     lines = []
     for row in sorted(rows, key=lambda r: departments[r[0]].code):
         provider = departments[row[0]]
-        lines.append(_line(provider, [int(n) for n in row[1:]], measures))
+        lines.append(_line(provider, [int(n) for n in row[1:]], measures, len(bands)))
     totals = [sum(line_counts) for line_counts in zip(*(r[1:] for r in rows), strict=True)]
-    return Side(key, lines, _line(None, totals or [0] * len(measures), measures))
+    return Side(key, lines, _line(None, totals or [0] * len(measures), measures, len(bands)))
 
 
-def _line(provider: Department | None, counts: list[int], measures) -> Line:
+def _line(provider: Department | None, counts: list[int], measures, bands: int) -> Line:
     extra = {"provider": provider.code} if provider else {}
     cells = [Cell(n, {**args, **extra}) for n, (_name, args) in zip(counts, measures, strict=True)]
-    bands = len(BANDS)
     return Line(
         provider=provider,
         overdue=cells[:bands],
@@ -159,13 +171,14 @@ def cockpit(session: Session, person: Person, *, store_code: str | None, now: da
     stores = list(session.scalars(select(Store).order_by(Store.code)))
     store = permissions.chosen_stores(person, store_code, stores)
     departments = {dep.id: dep for dep in session.scalars(select(Department))}
+    ages = bands(session)
     sides = [
-        side_figures(session, key, where_of(person, key, store, stores), now, departments)
+        side_figures(session, key, where_of(person, key, store, stores), now, departments, ages)
         for key in permissions.sides(session, person)
     ]
     in_view = stores if store is None and person.sees_all_stores else [store or person.store]
     visible = stores if person.sees_all_stores else [person.store]
-    return Cockpit(person, store, visible, sides, open_months(session, in_view, now))
+    return Cockpit(person, store, visible, sides, open_months(session, in_view, now), ages)
 
 
 def list_scope(

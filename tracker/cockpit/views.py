@@ -32,7 +32,7 @@ def index():
     return render_template(
         "cockpit/index.html",
         page=page,
-        bands=service.BANDS,
+        bands=page.bands,
         link=_linker(page),
         may_close=can_close(current_user),
     )

@@ -8,7 +8,6 @@ The same filters serve the "now" cockpit (`tracker.cockpit`): its numbers count 
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from math import ceil
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, false, func, or_, select
@@ -25,6 +24,7 @@ from tracker.ledger.models import (
     Submission,
 )
 from tracker.org.models import Department, Person, Store
+from tracker.paging import Page, page_of
 
 CARDS_PER_PAGE = 20  # handed in: a card each, with its accept and return forms
 ROWS_PER_PAGE = 100  # still owed: a table row each
@@ -189,32 +189,8 @@ def _order(sort: str, *, submitted: bool):
     return d.due_at, d.id  # still owed: overdue longest first
 
 
-@dataclass(frozen=True)
-class Part:
-    """One part of the inbox: the rows of one page, and how many there are in all."""
-
-    rows: list[Deliverable]
-    total: int
-    page: int
-    per_page: int
-    asked: int = 1  # the page asked for; past the end, the last one is shown
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        """The position of the page's first row (1-based), for "21-40 of 695"."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1 if self.rows else 0
-
-    @property
-    def past_the_end(self) -> bool:
-        return self.asked > self.page
+# One part of the inbox: the rows of one page, and how many there are in all.
+Part = Page
 
 
 @dataclass(frozen=True)
@@ -282,14 +258,6 @@ def listing(
         .order_by(*_order(filters.sort, submitted=filters.status == "submitted"))
     )
     return page_of(session, query, page, per_page)
-
-
-def page_of(session: Session, query, page: int, per_page: int) -> Part:
-    """One page of a query's rows with the count of them all."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    shown = min(max(1, page), max(1, ceil(total / per_page)))
-    rows = session.scalars(query.limit(per_page).offset((shown - 1) * per_page)).unique()
-    return Part(rows=list(rows), total=total, page=shown, per_page=per_page, asked=page)
 
 
 def requestable(session: Session, person: Person) -> dict[str, Commitment]:

@@ -32,6 +32,9 @@ REQUIRED = _l("Required.")
 STATUS_FILTERS = {"owed": _l("still owed (open or returned)"), "all": _l("all"), **STATUS_LABELS}
 
 
+FILTER_NAMES = ("status", "commitment", "overdue", "q")
+
+
 class MineFilterForm(FlaskForm):
     """The filters of the department's list (a GET form: nothing to protect)."""
 
@@ -65,6 +68,11 @@ class MineFilterForm(FlaskForm):
             text=self.q.data,
             owner="mine" if self.owner.data == "mine" else "department",
         )
+
+    def args(self) -> dict[str, str]:
+        """The filters given, for the pages' links (which keep them)."""
+        given = {name: self[name].raw_data[0] for name in FILTER_NAMES if self[name].raw_data}
+        return {name: value for name, value in given.items() if value}
 
 
 def _positive_cents(field) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     literal_column,
     text,
 )
@@ -169,6 +170,13 @@ def is_live():
     """LIVE_WHERE as an expression, its values written into the SQL rather than bound, so that
     the partial index `ix_deliverable_live_month` can serve the query."""
     return Deliverable.status.in_([literal_column(f"'{s}'") for s in LIVE_STATUSES])
+
+
+# A deal's file (`/deals?ref=`) finds its events and deliverables by reference in any case,
+# `lower(reference) = ?`, which the plain reference indexes cannot serve (bench: 160 ms of SQL
+# at 11M deliverables, growing with the history). Migration 0018.
+Index("ix_business_event_reference_lower", func.lower(BusinessEvent.reference))
+Index("ix_deliverable_reference_lower", func.lower(Deliverable.reference))
 
 
 class Submission(db.Model):

@@ -5,7 +5,7 @@ job or command that calls it owns the transaction. State changes are conditional
 two requests racing for the same deliverable (two browser tabs) take effect once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +31,7 @@ from tracker.ledger.models import (
 )
 from tracker.ledger.signals import deliverable_decided
 from tracker.org.models import Person, Store
+from tracker.paging import Page, page_of
 
 # How far ahead recurring deliverables are kept created.
 RECURRING_HORIZON = timedelta(weeks=6)
@@ -748,7 +749,7 @@ def _amount(value: Decimal | str | None) -> Decimal | None:
 
 # --- what the pages show ---
 
-PAGE_LIMIT = 500  # rows on one list page; filters narrow it further
+MINE_PER_PAGE = 100  # rows on a page of the department's list; the total is always told
 
 
 @dataclass(frozen=True)
@@ -775,9 +776,16 @@ def provided_commitments(session: Session, department_id: int) -> list[Commitmen
 
 
 def department_list(
-    session: Session, person: Person, filters: ListFilters, now: datetime
-) -> list[Deliverable]:
-    """What the person's department owes in their store: overdue first, then by due time."""
+    session: Session,
+    person: Person,
+    filters: ListFilters,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = MINE_PER_PAGE,
+) -> Page:
+    """What the person's department owes in their store: overdue first, then by due time; one
+    page of it and how many there are in all (two queries)."""
     d = Deliverable
     overdue = d.status.in_(OPEN_STATUSES) & (d.due_at < now) & d.held_since.is_(None)
     query = (
@@ -794,7 +802,6 @@ def department_list(
             d.due_at,
             d.id,
         )
-        .limit(PAGE_LIMIT)
     )
     if filters.status == "owed":
         query = query.where(d.status.in_(OPEN_STATUSES))
@@ -809,7 +816,7 @@ def department_list(
     if filters.text and filters.text.strip():
         text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(d.reference).like(f"%{text.lower()}%", escape="\\"))
-    return list(session.scalars(query).unique())
+    return page_of(session, query, page, per_page)
 
 
 def deliverables_to_submit(session: Session, person: Person, ids: list[int]) -> list[Deliverable]:
@@ -865,7 +872,7 @@ def deal_file(
     return list(events), list(rows)
 
 
-DEALS_SHOWN = 50  # deals listed by a search; the total is always told
+DEALS_SHOWN = 50  # deals on a page of a search; the total is always told
 
 
 @dataclass(frozen=True)
@@ -887,11 +894,11 @@ def _like(text: str) -> str:
 
 
 def find_deals(
-    session: Session, store_id: int, text: str, *, limit: int = DEALS_SHOWN
-) -> tuple[list[DealMatch], int]:
+    session: Session, store_id: int, text: str, *, page: int = 1, per_page: int = DEALS_SHOWN
+) -> Page:
     """The store's deals whose reference, customer or VIN holds `text` (any case), or whose
-    amount is `text`; with no text, the most recent deals. Latest first, at most `limit`, and
-    how many there are in all."""
+    amount is `text`; with no text, the most recent deals. Latest first, one page of them
+    (DealMatch rows) and how many there are in all (two queries)."""
     text = text.strip()
     where = [BusinessEvent.store_id == store_id]
     if text:
@@ -919,13 +926,9 @@ def find_deals(
         )
         .where(*where)
         .group_by(BusinessEvent.reference)
+        .order_by(func.max(BusinessEvent.occurred_at).desc(), BusinessEvent.reference)
     )
-    rows = session.execute(
-        found.order_by(func.max(BusinessEvent.occurred_at).desc(), BusinessEvent.reference).limit(
-            limit
-        )
-    ).all()
-    total = session.scalar(select(func.count()).select_from(found.subquery()))
+    part = page_of(session, found, page, per_page, entities=False)
     deals = [
         DealMatch(
             reference=r.reference,
@@ -935,9 +938,9 @@ def find_deals(
             vin=r.vin,
             amount=r.amount,
         )
-        for r in rows
+        for r in part.rows
     ]
-    return deals, total or 0
+    return replace(part, rows=deals)
 
 
 def deliverable_history(

@@ -39,6 +39,7 @@ from tracker.ledger.models import (
     Deliverable,
     Submission,
 )
+from tracker.paging import page_number
 from tracker.web import abort_if_refused, explain, parse_id, refused, visible_deliverable
 
 bp = Blueprint("ledger", __name__)
@@ -58,13 +59,15 @@ def mine():
     form.commitment.choices = [("", _("all"))] + [
         (str(c.id), f"{c.code} · {c.current.title(display.language())}") for c in commitments
     ]
-    rows = ledger.department_list(db.session, current_user, form.filters(), now)
+    part = ledger.department_list(
+        db.session, current_user, form.filters(), now, page=page_number(request.args.get("page"))
+    )
     return render_template(
         "ledger/mine.html",
         form=form,
-        rows=rows,
+        part=part,
+        rows=part.rows,
         now=now,
-        limit=ledger.PAGE_LIMIT,
         open=OPEN_STATUSES,
         sets_owners=permissions.may_set_default_owners(
             current_user, current_user.department_id, current_user.store_id
@@ -212,15 +215,17 @@ def deal_file():
     ref = (request.args.get("ref") or "").strip()[:100]
     q = (request.args.get("q") or "").strip()[:100]
     events, rows = ledger.deal_file(db.session, current_user, ref)
-    deals, total = ([], 0) if ref else ledger.find_deals(db.session, current_user.store_id, q)
+    page = page_number(request.args.get("page"))
+    part = None if ref else ledger.find_deals(db.session, current_user.store_id, q, page=page)
     return render_template(
         "ledger/deal_file.html",
         ref=ref,
         q=q,
         events=events,
         rows=rows,
-        deals=deals,
-        total=total,
+        part=part,
+        deals=part.rows if part else [],
+        total=part.total if part else 0,
         now=clock.now(),
     )
 

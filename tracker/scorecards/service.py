@@ -33,6 +33,7 @@ from decimal import Decimal
 from urllib.parse import quote_plus, urlencode
 
 from sqlalchemy import (
+    Select,
     and_,
     case,
     delete,
@@ -63,6 +64,7 @@ from tracker.ledger.models import (
     is_live,
 )
 from tracker.org.models import Department, GroupSetting, Person, Store
+from tracker.paging import page_of
 from tracker.scorecards import display, permissions
 from tracker.scorecards.models import ScoreMonth
 
@@ -723,11 +725,39 @@ def deliverables_behind(
     reason: str | None = None,
     bucket: str | None = None,
     bands=None,
-    limit: int = 1000,
     party: Department | None = None,
 ) -> list[Deliverable]:
     """The deliverables one number of a scorecard counts, by due time. Behind an amount at
     risk: each deal's oldest open overdue item (month None: from the whole backlog)."""
+    query = behind_query(
+        now=now,
+        measure=measure,
+        month=month,
+        store=store,
+        provider=provider,
+        commitment=commitment,
+        reason=reason,
+        bucket=bucket,
+        bands=bands,
+        party=party,
+    )
+    return list(session.scalars(query).unique())
+
+
+def behind_query(
+    *,
+    now: datetime,
+    measure: str,
+    month: str | None = None,
+    store: Store | None = None,
+    provider: Department | None = None,
+    commitment: Commitment | None = None,
+    reason: str | None = None,
+    bucket: str | None = None,
+    bands=None,
+    party: Department | None = None,
+) -> Select:
+    """The query of `deliverables_behind`, by due time (for a page of it)."""
     if measure not in MEASURES:
         raise BadInput(
             N_("unknown measure %(name)r; one of %(measures)s"),
@@ -752,8 +782,7 @@ def deliverables_behind(
     query = _scope(query, d, store=store, provider=provider, party=party)
     if commitment is not None:
         query = query.where(d.commitment_id == commitment.id)
-    query = query.order_by(d.due_at, d.id).limit(limit)
-    return list(session.scalars(query).unique())
+    return query.order_by(d.due_at, d.id)
 
 
 # --- closed months: the figures kept at the close, and what was decided since ---
@@ -880,6 +909,8 @@ def adjusted(items: list[Adjustment], keys: tuple[str, ...]) -> dict[tuple, dict
 
 # Across all stores the page lists this many stores at a time (the exports hold them all).
 STORES_PER_PAGE = 20
+BEHIND_PER_PAGE = 100  # deliverables on a page behind a number; the total is always told
+BEHIND_FILTERS = ("commitment", "reason", "bucket", "backlog")
 
 
 @dataclass
@@ -1197,13 +1228,14 @@ def deliverables_page(
     reason: str | None = None,
     bucket: str | None = None,
     backlog: str | None = None,
+    page: int = 1,
 ) -> dict:
-    """What the page behind one number shows: its deliverables, and the commitment it is
-    narrowed to (an unknown one is NotFound). `backlog` (amounts at risk): from every month."""
+    """What the page behind one number shows: a page of its deliverables (BEHIND_PER_PAGE, by
+    due time) and how many in all, and the commitment it is narrowed to (an unknown one is
+    NotFound). `backlog` (amounts at risk): from every month."""
     chosen = get_commitment(session, commitment) if commitment else None
     backlog = bool(backlog) and measure == "at_risk"
-    items = deliverables_behind(
-        session,
+    query = behind_query(
         now=now,
         measure=measure,
         month=None if backlog else scope.month,
@@ -1215,7 +1247,8 @@ def deliverables_page(
         party=scope.party,
         bands=risk_bands(session) if measure == "at_risk" else None,
     )
-    return {"items": items, "commitment": chosen, "backlog": backlog}
+    part = page_of(session, query, page, BEHIND_PER_PAGE)
+    return {"items": part.rows, "part": part, "commitment": chosen, "backlog": backlog}
 
 
 @dataclass

@@ -12,6 +12,7 @@ from tracker import clock
 from tracker.errors import NotAllowed, NotFound
 from tracker.extensions import db
 from tracker.ledger.models import RETURN_REASONS
+from tracker.paging import page_number
 from tracker.scorecards import display, exports, permissions, service
 from tracker.scorecards.forms import ScopeForm
 
@@ -105,9 +106,16 @@ def deliverables():
     measure, now = request.args.get("measure", "due"), clock.now()
     if measure not in service.MEASURES:
         abort(400, description=_("Unknown measure."))
-    asked = {k: request.args.get(k) or None for k in ("commitment", "reason", "bucket", "backlog")}
+    asked = {k: request.args.get(k) or None for k in service.BEHIND_FILTERS}
     with _answered_by_status():
-        shown = service.deliverables_page(db.session, scope, now=now, measure=measure, **asked)
+        shown = service.deliverables_page(
+            db.session,
+            scope,
+            now=now,
+            measure=measure,
+            page=page_number(request.args.get("page")),
+            **asked,
+        )
     return render_template(
         "scorecards/deliverables.html",
         **shown,
@@ -118,6 +126,7 @@ def deliverables():
         reason_label=display.REASON_LABELS.get(asked["reason"]),
         bucket_label=display.band_label(asked["bucket"]),
         now=now,
+        args={k: v for k, v in request.args.items() if k != "page"},
     )
 
 
