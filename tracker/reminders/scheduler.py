@@ -73,6 +73,7 @@ class Scheduler:
                         self.log(f"job evidence as of {now.isoformat()}: {report.as_dict()}")
                     else:
                         jobs.compose(now)
+                        jobs.compose_robots(now)
                         report = jobs.deliver(now, worker=self.worker)
                         self.log(f"job deliver as of {now.isoformat()}: {report.as_dict()}")
                 except Exception as exc:  # a job's failure must not stop the scheduler
