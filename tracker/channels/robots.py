@@ -91,10 +91,10 @@ def check_url(kind: str, url: str, allowed_hosts: set[str]) -> str | None:
 def masked(url: str) -> str:
     """The URL with its key or access token hidden but for its first four characters."""
     parts = urllib.parse.urlsplit(url)
-    query = [
-        (k, v[:4] + "…" if len(v) > 4 else "…") for k, v in urllib.parse.parse_qsl(parts.query)
-    ]
-    shown = urllib.parse.urlencode(query, safe="…")
+    shown = "&".join(
+        f"{urllib.parse.quote(k)}={urllib.parse.quote(v[:4]) if len(v) > 4 else ''}…"
+        for k, v in urllib.parse.parse_qsl(parts.query)
+    )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, shown, ""))
 
 
@@ -123,7 +123,8 @@ def post(url: str, raw: bytes, timeout: float) -> Answer:
             text = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise RobotError(f"HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to post is retried later
+        # Only the error's type: its text may hold the URL, whose key is a secret.
         reason = getattr(exc, "reason", exc)
         raise RobotError(f"unreachable: {type(reason).__name__}") from None
     try:

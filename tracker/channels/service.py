@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.catalog.models import Commitment
 from tracker.channels import robots as formats
 from tracker.channels.models import MESSAGE_STATUSES, ROBOT_KINDS, Robot, RobotMessage
-from tracker.errors import N_, BadInput, NotFound
+from tracker.errors import N_, BadInput, NotFound, Word
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.org.models import Department, Store
 from tracker.reminders.service import Settings, backoff
 
 # --- the robots ---
+
+KIND_NAMES = {"wecom": N_("WeCom"), "dingtalk": N_("DingTalk")}
 
 
 def robots(session: Session) -> list[Robot]:
@@ -81,7 +83,7 @@ def set_robot(
         raise BadInput(N_("Paste the robot's webhook address."))
     problem = url_problem(kind, url, allowed_hosts)
     if problem:
-        raise BadInput(problem, kind=kind_name(kind), host=formats.HOSTS.get(kind, ""))
+        raise BadInput(problem, kind=Word(KIND_NAMES[kind]), host=formats.HOSTS[kind])
     secret = (secret or "").strip() or (robot.secret if robot and robot.kind == kind else None)
     if robot is None:
         robot = Robot(store=store, department=department, created_at=now)
@@ -112,7 +114,7 @@ def remove_robot(session: Session, robot: Robot) -> None:
 
 def kind_name(kind: str) -> str:
     """The robot kind's name as people know it."""
-    return {"wecom": _("WeCom"), "dingtalk": _("DingTalk")}.get(kind, kind)
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 def test_robot(robot: Robot, now: datetime, lease_now: datetime, timeout: float) -> None:
