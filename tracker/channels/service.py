@@ -50,6 +50,16 @@ def get_robot(session: Session, robot_id: int) -> Robot:
     return robot
 
 
+def places(session: Session, lang: str) -> tuple[list, list]:
+    """The stores and departments a robot may serve, as a form's choices."""
+    stores = session.scalars(select(Store).order_by(Store.code))
+    departments = session.scalars(select(Department).order_by(Department.code))
+    return (
+        [(s.code, f"{s.code} · {s.name}") for s in stores],
+        [(d.code, d.name(lang)) for d in departments],
+    )
+
+
 def url_problem(kind: str, url: str, allowed_hosts: set[str]) -> str | None:
     """Why this webhook URL cannot serve a robot of this kind (a message to translate), or None."""
     if kind not in ROBOT_KINDS:
@@ -117,7 +127,7 @@ def kind_name(kind: str) -> str:
     return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
-def test_robot(robot: Robot, now: datetime, lease_now: datetime, timeout: float) -> None:
+def send_test(robot: Robot, now: datetime, lease_now: datetime, timeout: float) -> None:
     """Post a short test message to the robot now (not through the outbox); RobotError says
     why it did not take it."""
     with force_locale(robot.store.language):
@@ -130,8 +140,6 @@ def test_robot(robot: Robot, now: datetime, lease_now: datetime, timeout: float)
     raw = formats.body(robot.kind, title, f"**{title}**\n\n{text}")
     formats.post(formats.signed_url(robot.url, robot.secret, lease_now), raw, timeout)
 
-
-test_robot.__test__ = False  # a service, not a test
 
 # --- composing: the department's daily summary, and notices ---
 
