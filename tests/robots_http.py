@@ -28,6 +28,16 @@ class Got:
     at: datetime
 
 
+@dataclass
+class Hold:
+    """The answer to one message, held until `release` is set; `held` once it has arrived."""
+
+    nth: int
+    keep: bool
+    held: threading.Event
+    release: threading.Event
+
+
 def expected_sign(secret: str, timestamp: str) -> str:
     """DingTalk's signature, computed here independently of the tracker's code."""
     mac = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256)
@@ -45,13 +55,26 @@ class RobotServer:
         self.problems: list[str] = []  # anything sent against the documented format
         self.over_limit = 0  # messages answered with the rate-limit errcode
         self.fail_with: int | None = None  # an HTTP status (5xx) or an errcode to answer
+        self.arrived = 0
+        self.holding: Hold | None = None
         self.lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                status, answer = server.take(self.path, self.headers, self.rfile.read(length))
+                raw = self.rfile.read(length)
+                hold = server.arrive()
+                if hold is None:
+                    status, answer = server.take(self.path, self.headers, raw)
+                else:  # held: taken (or not), and answered only once released
+                    status, answer = (
+                        server.take(self.path, self.headers, raw)
+                        if hold.keep
+                        else (503, {"errcode": -1, "errmsg": "held"})
+                    )
+                    hold.held.set()
+                    hold.release.wait(60)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -76,7 +99,24 @@ class RobotServer:
     def dingtalk_url(self, token: str) -> str:
         return f"{self.base}/robot/send?access_token={token}"
 
+    def hold(self, nth: int, *, keep: bool) -> "Hold":
+        """Hold the answer to the nth message arriving from now on (1 = the next one); with
+        `keep` the robot has taken it (kept with the others) though the sender never hears so."""
+        self.holding = Hold(self.arrived + nth, keep, threading.Event(), threading.Event())
+        return self.holding
+
+    def release(self) -> None:
+        if self.holding is not None:
+            self.holding.release.set()
+
+    def arrive(self) -> "Hold | None":
+        with self.lock:
+            self.arrived += 1
+            hold = self.holding
+            return hold if hold is not None and hold.nth == self.arrived else None
+
     def close(self) -> None:
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -352,3 +352,33 @@ def test_a_robot_and_the_mail_server_down_for_two_days_lose_nothing_and_send_not
         "2026-10-13",
         "2026-10-14",
     }
+
+
+def test_a_robots_messages_claimed_by_a_live_process_count_against_its_minute(
+    store, robots, robots_clock
+):
+    """Two deliverers at the same instant: what one has claimed (and may post any moment) is
+    counted by the other, so together they never pass 20 a minute; a claim left by a dead
+    process counts until its lease lapses, and its messages then go."""
+    robot = robots["sales"]
+    for n in range(25):
+        channels.notice(
+            db.session,
+            store_id=store.id,
+            department_id=robot.department_id,
+            key=f"n{n}",
+            render=lambda lang, n=n: (f"Notice {n}", [f"- {n}"]),
+            now=MONDAY_9,
+        )
+    db.session.commit()
+    ids = channels.due_ids(db.session, MONDAY_9, MONDAY_9, jobs.service.working_times(db.session))
+    conf = jobs.settings()
+    first = channels.claim(db.session, ids, MONDAY_9, "A", MONDAY_9, conf, 20)
+    db.session.commit()
+    second = channels.claim(db.session, ids, MONDAY_9, "B", MONDAY_9, conf, 20)
+    db.session.commit()
+    assert (len(first), len(second)) == (20, 0)
+    # A dies without posting: after its lease (300 s) and the minute, B takes 20 of the 25
+    later = MONDAY_9 + timedelta(seconds=301)
+    third = channels.claim(db.session, ids, later, "B", later, conf, 20)
+    assert len(third) == 20
