@@ -69,7 +69,13 @@ def timeout() -> float:
 
 def compose(now: datetime, conf) -> int:
     """Compose each robot's summary of the day (once per robot and day)."""
-    return _committed(lambda: service.compose(db.session, now, conf, working_times(db.session)))
+
+    def step() -> int:
+        if not service.any_robot(db.session):
+            return 0
+        return service.compose(db.session, now, conf, working_times(db.session))
+
+    return _committed(step)
 
 
 def deliver(now: datetime, *, worker: str, lease_now: Callable[[], datetime], conf, report) -> None:
@@ -77,9 +83,7 @@ def deliver(now: datetime, *, worker: str, lease_now: Callable[[], datetime], co
     so no two processes send the same one; counts go into the pass's `report`."""
     per_minute = _setting("ROBOT_PER_MINUTE", formats.PER_MINUTE)
     wait = timeout()
-    ids = _committed(
-        lambda: service.due_ids(db.session, now, lease_now(), working_times(db.session))
-    )
+    ids = _committed(lambda: service.due_ids(db.session, now, lease_now(), working_times))
     if not ids:
         return
     claimed_at = lease_now()

@@ -319,9 +319,15 @@ def notice(
 # --- delivery state ---
 
 
+def any_robot(session: Session) -> bool:
+    """Whether any department has a robot (a pass skips the robots' work when none has)."""
+    return session.scalar(select(Robot.id).limit(1)) is not None
+
+
 def due_ids(session: Session, now: datetime, lease_now: datetime, wts) -> list[int]:
     """Robot messages to try now: pending, due for an attempt, not claimed by a live process,
-    to robots whose store is in working hours at `now`."""
+    to robots whose store is in working hours at `now` (`wts`: the stores' working times, or a
+    function of the session giving them, called only when some message is due)."""
     due = session.execute(
         select(RobotMessage.id, RobotMessage.store_id)
         .where(
@@ -332,6 +338,9 @@ def due_ids(session: Session, now: datetime, lease_now: datetime, wts) -> list[i
         )
         .order_by(RobotMessage.id)
     ).all()
+    if not due:
+        return []
+    wts = wts(session) if callable(wts) else wts
     return [i for i, store_id in due if store_id in wts and wts[store_id].is_open(now)]
 
 
