@@ -382,3 +382,20 @@ def test_a_robots_messages_claimed_by_a_live_process_count_against_its_minute(
     later = MONDAY_9 + timedelta(seconds=301)
     third = channels.claim(db.session, ids, later, "B", later, conf, 20)
     assert len(third) == 20
+
+
+def test_a_robot_changed_from_wecom_to_dingtalk_gets_its_waiting_messages_in_dingtalks_format(
+    store, robots, robot_server, robots_clock
+):
+    robot_server.fail_with = 503
+    run_pass(MONDAY_9, robots_clock)  # composed for WeCom, not delivered
+    robot_server.secrets["sales-token"] = SECRET
+    robot = robots["sales"]
+    add_robot(store, "sales", "dingtalk", robot_server.dingtalk_url("sales-token"), SECRET)
+    robot_server.fail_with = None
+    robots_clock.at = MONDAY_9 + timedelta(minutes=2)
+    jobs.deliver(robots_clock.at, worker="w", lease_now=robots_clock)
+    got = {g.robot: g for g in robot_server.taken()}
+    assert robot_server.problems == []
+    assert got["sales-token"].kind == "dingtalk" and robot.id == robots["sales"].id
+    assert linked(got["sales-token"].text) == overdue_ids(store, MONDAY_9, "sales")

@@ -40,6 +40,17 @@ def body(kind: str, title: str, text: str) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
 
 
+def as_kind(raw: bytes, kind: str, title: str) -> bytes:
+    """A stored body in this robot's format: the same, or (the robot's kind was changed since
+    the message was composed) its markdown moved to the other format, cut to the limit."""
+    markdown = json.loads(raw)["markdown"]
+    if ("content" in markdown) == (kind == "wecom"):
+        return raw
+    text = markdown.get("content") or markdown.get("text") or ""
+    cut = text.encode()[: LIMITS[kind]].decode(errors="ignore")
+    return body(kind, title, cut)
+
+
 def fit(kind: str, head: list[str], lines: list[str], more) -> str:
     """The markdown of `head` and as many of `lines` as the robot's limit takes; when some are
     left out, `more(n)` (a line saying how many, with a link) ends it."""

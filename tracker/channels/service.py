@@ -434,7 +434,8 @@ def claim(
         if m.kind == "summary" and not _still_wanted(session, m, now, settings):
             continue
         r = m.robot
-        result.append(Claimed(m.id, r.id, r.kind, r.url, r.secret, m.raw))
+        raw = formats.as_kind(m.raw, r.kind, m.title)
+        result.append(Claimed(m.id, r.id, r.kind, r.url, r.secret, raw))
     session.flush()
     return result
 

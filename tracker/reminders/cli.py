@@ -33,7 +33,9 @@ def register(group) -> None:
             data,
             "pass as of {now}: {created} created, {written} reminders written, "
             "{composed} digests composed, {sent} sent, {failed_attempts} failed attempts, "
-            "{given_up} given up, {cancelled} cancelled".format(**data),
+            "{given_up} given up, {cancelled} cancelled; group robots: {robots_composed} "
+            "summaries composed, {robot_sent} sent, {robot_failed_attempts} failed attempts, "
+            "{robot_given_up} given up".format(**data),
         )
 
     @group.command("scheduler")
