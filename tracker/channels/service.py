@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.catalog.models import Commitment
@@ -235,8 +236,6 @@ def _insert(
     ago: the savepoint is let go and nothing else is lost)."""
     if session.scalar(select(RobotMessage.id).where(RobotMessage.key == key)) is not None:
         return False
-    from sqlalchemy.exc import IntegrityError
-
     message = RobotMessage(
         key=key,
         robot_id=robot.id,
@@ -398,7 +397,7 @@ def claim(
         return []
     rows = session.execute(
         select(RobotMessage.id, RobotMessage.robot_id)
-        .where(RobotMessage.id.in_(message_ids))
+        .where(RobotMessage.id.in_(message_ids), RobotMessage.robot_id.is_not(None))
         .order_by(RobotMessage.id)
     ).all()
     left = room(session, [r for _, r in rows], now, lease_now, per_minute)
