@@ -95,6 +95,7 @@ ROLES = {
     "admin.": ("admin",),
     "tokens.": ("clerk",),  # one's own API tokens, from the profile
     "tokens.every": ("admin",),
+    "robots.": ("admin",),
     "month": ("lead",),
     "close": ("lead",),
     "cockpit": ("lead", "head", "receiving"),
@@ -111,6 +112,8 @@ DEFAULT_ROLES = ("lead",)
 SKIP = {
     "static": "static files (CSS, JS), not pages: the web server's work, no SQL",
     "api_docs_page.asset": "the browsable API page's files (Swagger UI), not pages",
+    "robots.edit": "a group robot's form: the generated group has no robot (the same form, empty, "
+    "is measured at /admin/robots/new)",
 }
 # Endpoints opened with the role's API token (`Authorization: Bearer`) rather than a sign-in.
 BEARER = ("api.",)

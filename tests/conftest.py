@@ -218,3 +218,26 @@ def smtp():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def robots_clock():
+    """The robots' tests' clock: a mutable instant (`robots_clock.at`), read as `robots_clock()`."""
+
+    class Clock:
+        at = test_now()
+
+        def __call__(self):
+            return self.at
+
+    return Clock()
+
+
+@pytest.fixture
+def robot_server(robots_clock):
+    """WeCom and DingTalk robots (a real HTTP server in the test process), on the test's clock."""
+    from tests.robots_http import RobotServer
+
+    server = RobotServer(robots_clock)
+    yield server
+    server.close()

@@ -82,6 +82,13 @@ ROUTES = [
     ("POST", "/admin/commitments/sales-7/reactivate", ADMIN, 409),  # not retired
     ("POST", "/admin/outbox/999999/retry", ADMIN, 404),
     ("GET", "/admin/test-email", ADMIN, 200),
+    ("GET", "/admin/robots", ADMIN, 200),
+    ("GET", "/admin/robots/new", ADMIN, 200),
+    ("POST", "/admin/robots/new", ADMIN, 200),  # the form again, with what is missing
+    ("GET", "/admin/robots/999999/edit", ADMIN, 404),
+    ("POST", "/admin/robots/999999/test", ADMIN, 404),
+    ("POST", "/admin/robots/999999/remove", ADMIN, 404),
+    ("POST", "/admin/robots/messages/999999/retry", ADMIN, 404),
     ("GET", "/admin/risk-bands", ADMIN, 200),
     ("POST", "/admin/risk-bands", ADMIN, 200),  # the form again, with what is missing
     ("GET", "/imports", RECEIVING | LEADS, 200),

@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.calendar import cli as calendar_cli
     from tracker.calendar import web as calendar_web
     from tracker.catalog import cli as catalog_cli
+    from tracker.channels.views import bp as robots_bp
     from tracker.cli import tracker_cli
     from tracker.closing import cli as closing_cli
     from tracker.closing.views import bp as closing_bp
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(closing_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(robots_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(tokens_bp)

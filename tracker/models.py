@@ -4,6 +4,7 @@ from tracker.api.models import ApiToken
 from tracker.auth.models import SignInThrottle
 from tracker.calendar.models import CalendarOverride, OfficialDay
 from tracker.catalog.models import Commitment, CommitmentVersion
+from tracker.channels.models import Robot, RobotMessage
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
 from tracker.feeds.models import FeedKey
 from tracker.imports.models import ImportedFile, ImportMapping
@@ -42,6 +43,8 @@ __all__ = [
     "OutboxItem",
     "OutboxMessage",
     "Person",
+    "Robot",
+    "RobotMessage",
     "SchedulerLease",
     "ScoreMonth",
     "SignInThrottle",

@@ -33,7 +33,9 @@ def register(group) -> None:
             data,
             "pass as of {now}: {created} created, {written} reminders written, "
             "{composed} digests composed, {sent} sent, {failed_attempts} failed attempts, "
-            "{given_up} given up, {cancelled} cancelled".format(**data),
+            "{given_up} given up, {cancelled} cancelled; group robots: {robots_composed} "
+            "summaries composed, {robot_sent} sent, {robot_failed_attempts} failed attempts, "
+            "{robot_given_up} given up".format(**data),
         )
 
     @group.command("scheduler")
@@ -77,8 +79,14 @@ def register(group) -> None:
     @click.option(
         "--retry", "retry_id", type=validation.ID, default=None, help="Queue a failed one again."
     )
-    def outbox(failed, retry_id):
-        """The outbox: counts, the failed messages (--failed), or requeue one (--retry ID)."""
+    @click.option(
+        "--robots", is_flag=True, help="The group robots' messages instead of the emails."
+    )
+    def outbox(failed, retry_id, robots):
+        """The outbox: counts, the failed messages (--failed), or requeue one (--retry ID);
+        with --robots, the same for the group robots' messages."""
+        if robots:
+            return robots_outbox(failed, retry_id)
         if retry_id is not None:
             message = service.retry_failed(db.session, retry_id, clock.now())
             return {
@@ -101,3 +109,30 @@ def register(group) -> None:
             return rows, table(rows, ["id", "to", "attempts", "failed_at", "error"])
         counts = service.outbox_counts(db.session)
         return counts, table([counts], list(counts))
+
+
+def robots_outbox(failed: bool, retry_id: int | None):
+    """`tracker outbox --robots`: the group robots' messages (tracker.channels)."""
+    from tracker.channels import service as channels
+
+    if retry_id is not None:
+        message = channels.retry_failed(db.session, retry_id, clock.now())
+        return {"id": message.id, "status": message.status}, (
+            f"robot message {message.id} queued again"
+        )
+    if failed:
+        rows = [
+            {
+                "id": m.id,
+                "store": m.store.code,
+                "department": m.department.code,
+                "title": m.title,
+                "attempts": m.attempts,
+                "failed_at": m.failed_at.isoformat() if m.failed_at else None,
+                "error": m.last_error,
+            }
+            for m in channels.failed_messages(db.session)
+        ]
+        return rows, table(rows, ["id", "store", "department", "attempts", "failed_at", "error"])
+    counts = channels.counts(db.session)
+    return counts, table([counts], list(counts))

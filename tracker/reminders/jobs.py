@@ -71,6 +71,10 @@ class PassReport:
     failed_attempts: int = 0
     given_up: int = 0
     cancelled: int = 0
+    robots_composed: int = 0
+    robot_sent: int = 0
+    robot_failed_attempts: int = 0
+    robot_given_up: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -155,6 +159,13 @@ def compose(now: datetime) -> int:
         session.expire_on_commit = expire
         session.expire_all()
     return composed
+
+
+def compose_robots(now: datetime) -> int:
+    """Compose the group robots' summaries of the day (tracker.channels)."""
+    from tracker.channels import jobs as channels
+
+    return channels.compose(now, settings())
 
 
 # --- delivery: claim a batch, send its messages, record each one ---
@@ -478,11 +489,22 @@ def deliver(
     recorded as sent, in its own small commit, right after the server's OK (in the background,
     `_Recorder`) and before the next message's DATA, so a crash re-sends at most the one
     message whose OK was not yet recorded."""
+    from tracker.channels import jobs as channels
+
     report = report or PassReport(now=now.isoformat())
-    run = _Delivery(now, worker, lease_now, settings(), report)
+    conf = settings()
+    _deliver_mail(_Delivery(now, worker, lease_now, conf, report))
+    # The group robots' messages go after the emails, whatever became of those.
+    channels.deliver(now, worker=worker, lease_now=lease_now, conf=conf, report=report)
+    return report
+
+
+def _deliver_mail(run: _Delivery) -> None:
+    """The emails due: batches claimed, sent over one connection, recorded one by one."""
+    now, worker, lease_now = run.now, run.worker, run.lease_now
     ids = _retrying(lambda: service.deliverable_message_ids(db.session, now, lease_now()))
     if not ids:
-        return report
+        return
     with (
         _Sender(run.conf.mail_from) as sender,
         _Recorder(db.engine, now, worker, run.recorded) as recorder,
@@ -493,7 +515,6 @@ def deliver(
             recorder.settle()
             if not run.send(run.claim(ids[start : start + BATCH]), sender, recorder):
                 break
-    return report
 
 
 def run_pass(now: datetime, *, worker: str, lease_now: Callable[[], datetime] = clock.now):
@@ -503,6 +524,7 @@ def run_pass(now: datetime, *, worker: str, lease_now: Callable[[], datetime] = 
     report.created = create_recurring(now)
     report.written = write_reminders(now)
     report.composed = compose(now)
+    report.robots_composed = compose_robots(now)
     deliver(now, worker=worker, lease_now=lease_now, report=report)
     return report
 

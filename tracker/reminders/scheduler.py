@@ -78,6 +78,7 @@ class Scheduler:
                     self._import(now)
                 else:
                     jobs.compose(now)
+                    jobs.compose_robots(now)
                     report = jobs.deliver(now, worker=self.worker)
                     self.log(f"job deliver as of {now.isoformat()}: {report.as_dict()}")
             except Exception as exc:
