@@ -16,6 +16,7 @@ the caller owns the transaction.
 Who may: the head of the recorder's department, the receiving department of what the event
 created, or an administrator, in the event's store (`permissions.may_amend_event`)."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -141,19 +142,42 @@ def record_external(
 
 def external_ids(session: Session, store_id: int, source: str, ids: list[str]) -> set[str]:
     """Which of these ids the source has already sent to the store (one query per 500 ids)."""
+    return {external_id for _source, external_id in _recorded(session, store_id, ids, source)}
+
+
+def _recorded(
+    session: Session, store_id: int, ids: list[str], source: str | None = None
+) -> dict[tuple[str, str], int]:
+    """The store's events sent with these ids (by this source, or by any): each one's id by
+    (source, external id). One query per 500 ids."""
     ids = sorted(set(ids))
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):  # within every database's limit of parameters
-        found.update(
-            session.scalars(
-                select(BusinessEvent.external_id).where(
-                    BusinessEvent.store_id == store_id,
-                    BusinessEvent.source == source,
-                    BusinessEvent.external_id.in_(ids[start : start + 500]),
-                )
+    found: dict[tuple[str, str], int] = {}
+    with _planned_for_values(session):
+        for start in range(0, len(ids), 500):  # within every database's limit of parameters
+            query = select(BusinessEvent.source, BusinessEvent.external_id, BusinessEvent.id).where(
+                BusinessEvent.store_id == store_id,
+                BusinessEvent.external_id.in_(ids[start : start + 500]),
             )
-        )
+            if source is not None:
+                query = query.where(BusinessEvent.source == source)
+            found.update(((s, e), event_id) for s, e, event_id in session.execute(query))
     return found
+
+
+@contextmanager
+def _planned_for_values(session: Session):
+    """On PostgreSQL, the statements inside planned for their values. psycopg prepares a
+    statement run five times, and PostgreSQL's generic plan for `external_id IN (500
+    parameters)` then compares every id of the store with each parameter in turn: 0.5 s a
+    query at 10,000 events, against 4 ms when planned for the values (the list is hashed).
+    Set for the transaction (SET LOCAL), and put back after; a rollback undoes it anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.scalar(select(func.current_setting("plan_cache_mode")))
+    session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
+    yield
+    session.execute(select(func.set_config("plan_cache_mode", before, True)))
 
 
 def hold_store(session: Session, store_id: int) -> None:
@@ -183,16 +207,7 @@ def record_external_many(
             raise BadInput(N_("an event sent by another system needs both its source and its id"))
     _hold_store(session, store.id)
     keys = [(n.source.strip(), n.external_id.strip()) for n in news]
-    known: dict[tuple[str, str], int] = {}
-    ids = sorted({external_id for _source, external_id in keys})
-    for start in range(0, len(ids), 500):  # within every database's limit of parameters
-        for source, external_id, event_id in session.execute(
-            select(BusinessEvent.source, BusinessEvent.external_id, BusinessEvent.id).where(
-                BusinessEvent.store_id == store.id,
-                BusinessEvent.external_id.in_(ids[start : start + 500]),
-            )
-        ):
-            known[(source, external_id)] = event_id
+    known = _recorded(session, store.id, [external_id for _source, external_id in keys])
     fresh: dict[tuple[str, str], NewEvent] = {}
     for key, new in zip(keys, news, strict=True):
         if key not in known:
