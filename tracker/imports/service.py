@@ -305,10 +305,10 @@ def import_table(
         return outcome  # nothing written: the caller shows the reasons
     todo = [r for r in outcome.rows if r.status != "error"]
     results = events.record_external_many(session, store, [r.new for r in todo], by=by, now=now)
-    for row, (event, made, created) in zip(todo, results, strict=True):
-        row.event_id = event.id
-        row.status = "new" if created else "already"
-        row.deliverables = len(made) if created else 0
+    for row, result in zip(todo, results, strict=True):
+        row.event_id = result.event_id
+        row.status = "new" if result.created else "already"
+        row.deliverables = len(result.deliverable_ids)
     outcome.written = True
     return outcome
 

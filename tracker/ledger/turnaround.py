@@ -30,9 +30,15 @@ def decision_policy(version) -> dict:
 
 def decide_by(session: Session, deliverable: Deliverable, submitted_at: datetime) -> datetime:
     """When a submission handed in at `submitted_at` should be decided."""
-    days = max(1, decision_policy(deliverable.version)["decide_within_working_days"])
     store = deliverable.store
-    return end_of_working_day_after(submitted_at, days, store, store_calendar(session, store))
+    return decide_by_in(deliverable.version, store, store_calendar(session, store), submitted_at)
+
+
+def decide_by_in(version, store, calendar, submitted_at: datetime) -> datetime:
+    """`decide_by` for a commitment version in a store whose calendar is at hand (the bulk
+    recording of events computes it once per version)."""
+    days = max(1, decision_policy(version)["decide_within_working_days"])
+    return end_of_working_day_after(submitted_at, days, store, calendar)
 
 
 def record_decision(
