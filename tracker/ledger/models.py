@@ -110,6 +110,12 @@ class Deliverable(db.Model):
             "due_at",
             "status",
             "held_since",
+            # What the amounts at risk read of each (a deal: store, reference, event), so that
+            # they are read from the index alone too (migration 0020).
+            "event_id",
+            "reference",
+            "amount",
+            "id",
             sqlite_where=text(LIVE_WHERE),
             postgresql_where=text(LIVE_WHERE),
         ),
@@ -183,7 +189,11 @@ class Submission(db.Model):
     """One hand-over of a deliverable; every one is kept, with the return reason if returned."""
 
     __tablename__ = "submission"
-    __table_args__ = (UniqueConstraint("deliverable_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("deliverable_id", "seq"),
+        # A person's own submissions, latest first (the clerk's day). Migration 0020.
+        Index("ix_submission_submitted_by", "submitted_by_id", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id"), index=True)
