@@ -2,8 +2,10 @@
 with a pass every hour, against a real SMTP server: the mail received is exactly what the
 reminder policy says, computed here independently from the deliverables, the policy, the
 working calendar and the test's own record of what was submitted, returned, waived, retired,
-who owns what (events recorded by a clerk are theirs; one is reassigned) and the escalation
-ladder of one commitment (every clerk, then the head, then the store's lead)."""
+who owns what (events recorded by a clerk are theirs; one is reassigned), the escalation
+ladder of one commitment (every clerk, then the head, then the store's lead), one hold (nothing
+while it lasts, its due time moved by the working hours on hold) and the submissions left
+waiting for Finance's decision (reminded to the receiving clerks, then its head)."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,9 +20,9 @@ from tracker import create_app
 from tracker.calendar.workdays import WorkingCalendar
 from tracker.catalog import service as catalog
 from tracker.extensions import db
-from tracker.ledger import owners
+from tracker.ledger import holds, owners
 from tracker.ledger import service as ledger
-from tracker.ledger.models import Deliverable
+from tracker.ledger.models import Deliverable, Hold
 from tracker.org.models import Person
 from tracker.reminders import jobs
 from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
@@ -94,6 +96,15 @@ def month_app(database_url, tmp_path, smtp):
 # --- the expected mail, computed independently ---
 
 
+def due_of(d, at: datetime) -> datetime:
+    """The deliverable's due time at `at`: moved when a hold ended (`d.dues`: [(since, due)])."""
+    due = d.dues[0][1]
+    for since, moved in d.dues:
+        if since <= at:
+            due = moved
+    return due
+
+
 class Model:
     """The policy as the issue states it, for hourly passes at whole hours, 09:00-18:00."""
 
@@ -121,7 +132,7 @@ class Model:
 
     def age(self, d, at: datetime) -> int:
         """Working days overdue at `at`: working mornings passed since the due notice's day."""
-        notice_day = self.first_working_moment(d.due_at).astimezone(TZ).date()
+        notice_day = self.first_working_moment(due_of(d, at)).astimezone(TZ).date()
         k, day = 0, notice_day
         while day < at.astimezone(TZ).date():
             day += timedelta(days=1)
@@ -129,7 +140,7 @@ class Model:
         return k
 
     def wanted(self, d, policy: dict, at: datetime) -> list[tuple[str, int, str]]:
-        due = d.due_at
+        due = due_of(d, at)
         if at <= due:
             n = policy["before_working_days"]
             day, found = due.astimezone(TZ).date(), 0
@@ -153,6 +164,56 @@ class Model:
                 result.append(("escalation", rung["after"], rung["to"]))
         return result
 
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.cal.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def held_hours(self, start: datetime, end: datetime) -> int:
+        """Working hours between two whole hours (09:00-18:00 on working days)."""
+        hours, at = 0, start
+        while at < end:
+            hours += self.working_hour(at)
+            at += timedelta(hours=1)
+        return hours
+
+    def moved(self, due: datetime, hours: int) -> datetime:
+        """A due time moved later by `hours` of working time: whole nine-hour days to the same
+        wall-clock time that many working days later, the rest within working hours."""
+        whole, rest = divmod(hours, 9)
+        local = due.astimezone(TZ)
+        day = local.date()
+        for _ in range(whole):
+            day = self.next_working_day(day)
+        at = datetime.combine(day, local.time(), TZ).astimezone(UTC)
+        while rest:
+            at = self.first_working_moment(at)
+            at += timedelta(hours=1)
+            rest -= 1
+        return at
+
+    def decisions(self, handed_in, at: datetime) -> list[tuple[str, int, str]]:
+        """The receiving side's reminders at `at`: each submission waiting for its decision
+        past the end of the next working day after it was handed in is reminded to the
+        receiving clerks from the next working moment, and to the heads from the working
+        morning after that. `handed_in`: [(handed in, decided or None)], in order; the step is
+        the submission's number."""
+        result = []
+        for seq, (submitted, decided) in enumerate(handed_in, start=1):
+            if submitted > at or (decided is not None and decided <= at):
+                continue
+            day = self.next_working_day(submitted.astimezone(TZ).date())
+            decide_by = datetime.combine(day, time(23, 59, 59), TZ).astimezone(UTC)
+            if at <= decide_by:
+                continue
+            notice = self.first_working_moment(decide_by)
+            if notice <= at:
+                result.append(("decision", seq, "receiving clerks"))
+            if self.morning(self.next_working_day(notice.astimezone(TZ).date())) <= at:
+                result.append(("decision_head", seq, "receiving heads"))
+        return result
+
 
 def expected_mail(passes, deliverables, people, open_at, retired_at, model, owner_at):
     """{(pass, email): set of items} that the policy asks for. `owner_at(d, at)`: the email of
@@ -164,6 +225,10 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
 
     def to(d, who, at):
         provider = d.provider
+        if who == "receiving clerks":  # a decision: the receiving side, nobody's own
+            return by_group[(d.receiver, "clerk")] or by_group[(d.receiver, "head")]
+        if who == "receiving heads":
+            return by_group[(d.receiver, "head")]
         if who == "clerks":
             return by_group[(provider, "clerk")]
         if who == "heads":
@@ -183,9 +248,12 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
     mail = defaultdict(set)
     for at in passes:
         for d in deliverables:
-            if d.created_at > at or not live(d, at):
+            if d.created_at > at or retired_at(d.commitment_id, at):
                 continue
-            for kind, step, who in model.wanted(d, d.policy, at):
+            wanted = model.decisions(d.handed_in, at)
+            if open_at(d.id, at):
+                wanted += model.wanted(d, d.policy, at)
+            for kind, step, who in wanted:
                 for email in to(d, who, at):
                     key = (d.id, kind, step, email)
                     if key not in written:
@@ -194,7 +262,7 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
         if not model.working_hour(at):
             continue
         overdue = sorted(
-            d.id for d in deliverables if d.created_at <= at and live(d, at) and d.due_at < at
+            d.id for d in deliverables if d.created_at <= at and live(d, at) and due_of(d, at) < at
         )
         if overdue:
             for email in by_group[("finance", "clerk")] + by_group[("finance", "head")]:
@@ -202,8 +270,16 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
                 if key not in written:
                     written.add(key)
                     mail[(at, email)].add(("summary", 0, frozenset(overdue)))
-        entries = {}  # (email, deliverable id) -> the one entry its digest shows
+        entries = {}  # (email, deliverable id, order) -> the one entry its digest shows
         for _key, (email, (kind, step, did), d) in waiting.items():
+            if kind in DECISION:  # still waiting for that very decision
+                decisions = [item[:2] for item in model.decisions(d.handed_in, at)]
+                if (kind, step) in decisions and not retired_at(d.commitment_id, at):
+                    best = entries.get((email, did, DECISION))
+                    rank = (DECISION.index(kind), step)
+                    if best is None or rank > (DECISION.index(best[0]), best[1]):
+                        entries[(email, did, DECISION)] = (kind, step, did)
+                continue
             if not live(d, at):
                 continue
             owner = owner_at(d, at)
@@ -211,17 +287,19 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
                 continue  # written before it was reassigned: not sent
             if kind in ("overdue", "escalation"):
                 step = max(model.age(d, at), 1)  # the true age when the digest is composed
-            best = entries.get((email, did))
+            best = entries.get((email, did, ORDER))
             if best is None or (ORDER.index(kind), step) > (ORDER.index(best[0]), best[1]):
-                entries[(email, did)] = (kind, step, did)
-        for (email, _did), item in entries.items():
+                entries[(email, did, ORDER)] = (kind, step, did)
+        for (email, _did, _order), item in entries.items():
             mail[(at, email)].add(item)
         waiting.clear()
     return dict(mail)
 
 
-# A deliverable's stages, earliest first: one entry per deliverable, the latest stage waiting.
+# A deliverable's stages, earliest first: one entry per deliverable, the latest stage waiting;
+# its submission's decision reminders (to the receiving side) are one entry of their own.
 ORDER = ("before", "due", "overdue", "escalation")
+DECISION = ("decision", "decision_head")
 
 
 # --- the month ---
@@ -263,6 +341,8 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     owned = defaultdict(list)  # deliverable id -> [(instant, owner's email or None)]
 
     transitions = defaultdict(list)  # deliverable id -> [(instant, open?)]
+    handed_in = defaultdict(list)  # deliverable id -> [[handed in, decided or None]]
+    held = {}  # deliverable id -> [hold approved, hold ended]
     retired = {}  # commitment id -> instant
 
     def earliest_open(provider: str, *, due_after=None) -> Deliverable:
@@ -289,6 +369,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         )
         ledger.submit(session, d, by=clerk, now=at, evidence=evidence, late_reason="busy")
         transitions[d.id].append((at, False))
+        handed_in[d.id].append([at, None])
 
     def act(at: datetime):
         local = at.astimezone(TZ).replace(tzinfo=None)
@@ -301,6 +382,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             ).first()
             ledger.return_deliverable(session, d, by=finance, now=at, reason="incomplete")
             transitions[d.id].append((at, True))
+            handed_in[d.id][-1][1] = at
         elif local == datetime(2026, 10, 13, 11):
             d = earliest_open("insurance")
             ledger.waive(session, d, by=finance, now=at, reason="not applicable")
@@ -309,10 +391,20 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             d = earliest_open("service")
             submit(d, at)
             ledger.accept(session, d, by=finance, now=at)
+            handed_in[d.id][-1][1] = at
         elif local == datetime(2026, 10, 16, 9):
             d = earliest_open("hr")
             catalog.retire_commitment(session, d.commitment, at)
             retired[d.commitment_id] = at
+        elif local == datetime(2026, 10, 13, 10):
+            d = earliest_open("sales")
+            holds.ask(session, d, by=by_role[("sales", "clerk")][0], now=at, reason="bank")
+            holds.approve(session, d, by=finance, now=at)
+            held[d.id] = [at, None]
+        elif local == datetime(2026, 10, 15, 15):
+            (d_id,) = held
+            holds.release(session, session.get(Deliverable, d_id), by=finance, now=at)
+            held[d_id][1] = at
         elif local == datetime(2026, 10, 19, 10):
             submit(earliest_open("sales", due_after=at), at)
         for when, type_, reference, *recorder in EVENTS:
@@ -353,13 +445,26 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
 
     # What the policy asks for, from the deliverables as created and the test's own timeline.
     deliverables = session.scalars(select(Deliverable).order_by(Deliverable.id)).all()
+    model = Model(WorkingCalendar("CN"))
     for d in deliverables:
         d.policy = {**DEFAULT_REMINDER_POLICY, **(d.version.reminder_policy or {})}
         d.provider = d.commitment.provider.code
+        d.receiver = d.commitment.receiver.code
         if d.commitment.kind == "checklist":  # presented at the event itself: submitted
             transitions[d.id].insert(0, (d.created_at, False))
+            handed_in[d.id].insert(0, [d.created_at, None])
+        d.handed_in = handed_in[d.id]
+        d.dues = [(d.created_at, d.due_at)]
+        if d.id in held:  # the due time before the hold, and after it ended
+            start, end = held[d.id]
+            before = session.scalars(select(Hold.due_before).where(Hold.deliverable_id == d.id))
+            d.dues = [(d.created_at, before.one())]
+            d.dues.append((end, model.moved(d.dues[0][1], model.held_hours(start, end))))
+            assert d.due_at == d.dues[1][1]
 
     def open_at(deliverable_id, at):
+        if deliverable_id in held and held[deliverable_id][0] <= at < held[deliverable_id][1]:
+            return False  # on hold: nobody reminded, not overdue
         state = True
         for when, is_open in transitions[deliverable_id]:
             if when <= at:
@@ -376,7 +481,6 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
                 owner = email
         return owner
 
-    model = Model(WorkingCalendar("CN"))
     expected = expected_mail(passes, deliverables, people, open_at, retired_at, model, owner_at)
 
     got = {}
@@ -404,7 +508,9 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
 
     # The scenario covers what it should: every kind, the holiday and the swapped working day.
     kinds = {item[0] for items in got.values() for item in items}
-    assert kinds == {"before", "due", "overdue", "escalation", "summary"}
+    assert kinds == {
+        "before", "due", "overdue", "escalation", "summary", "decision", "decision_head"
+    }  # fmt: skip
     days = {at.astimezone(TZ).date() for at, _ in got}
     assert not days & {date(2026, 10, d) for d in range(1, 8)}  # Golden Week: no mail
     assert date(2026, 10, 10) in days  # a Saturday worked in lieu: mail
@@ -448,3 +554,22 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     assert any(email == reassigned_to for _, email in late)
     people_rows = session.scalars(select(Person)).all()
     assert len(people_rows) == len(STAFF)
+    # The hold: reminded before it, nothing while it lasted, reminded again after it ended.
+    ((held_id, (start, end)),) = held.items()
+    times = [at for (at, _e), items in got.items() for item in items if item[2:] == (held_id,)]
+    assert min(times) < start and max(times) >= end
+    assert not [at for at in times if start <= at < end]
+    # Decisions go to the receiving side (Finance's clerk, then its head), the held item's own
+    # stages to its owner (the clerk who recorded its event) alone.
+    told = defaultdict(set)
+    for (_at, email), items in got.items():
+        for item in items:
+            if item[0] != "summary" and (item[0] in DECISION or item[2] == held_id):
+                told[item[0] if item[0] in DECISION else item[2]].add(email)
+    assert told["decision"] == {p.email for p in by_role[("finance", "clerk")]}
+    assert told["decision_head"] == {p.email for p in by_role[("finance", "head")]}
+    assert told[held_id] >= {by_role[("sales", "clerk")][0].email}
+    assert told[held_id] <= {
+        by_role[("sales", "clerk")][0].email,
+        by_role[("sales", "head")][0].email,
+    }
