@@ -96,3 +96,24 @@ def test_the_feed_takes_the_same_queries_whatever_its_length(client, session, st
             assert client.get(f"/feed/{key}.ics").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 3
+
+
+def test_ones_own_items_come_first_and_the_others_name_their_owner(
+    client, session, store, people, now
+):
+    clerk, head = people["sales.clerk"], people["sales.head"]
+    theirs = deliver(session, store, head, ago=OVERDUE, ref="D-2")
+    mine = deliver(session, store, clerk, ref="D-1")  # due later than the head's
+    response = client.get(f"/feed/{_key(session, clerk, now)}.ics")
+    order = [str(e["summary"]) for e in Calendar.from_ical(response.data).walk("VEVENT")]
+    sales = clerk.department_id
+    own = [d for d in mine.values() if d.provider_id == sales]
+    others = [d for d in theirs.values() if d.provider_id == sales]
+    assert own and others and all(d.owner_id == head.id for d in others)
+    assert order == [f"{d.version.title_en} · D-1" for d in sorted(own, key=_due)] + [
+        f"{d.version.title_en} · D-2 ({head.name})" for d in sorted(others, key=_due)
+    ]
+
+
+def _due(d):
+    return (d.due_at, d.id)

@@ -11,8 +11,8 @@ it is handed in or decided. Two queries whatever the number of items."""
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.feeds.models import FeedKey
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
@@ -66,13 +66,17 @@ def feed_scope(person: Person) -> str:
 
 
 def feed_items(session: Session, person: Person) -> list[Deliverable]:
-    """The open deliverables the person's feed lists, by due time."""
-    query = select(Deliverable).where(
-        Deliverable.store_id == person.store_id, Deliverable.status.in_(OPEN_STATUSES)
+    """The open deliverables the person's feed lists: their own first, then the rest of the
+    department's (or store's), each by due time, with their owners loaded."""
+    query = (
+        select(Deliverable)
+        .where(Deliverable.store_id == person.store_id, Deliverable.status.in_(OPEN_STATUSES))
+        .options(joinedload(Deliverable.owner))
     )
     if feed_scope(person) == "department":
         query = query.where(Deliverable.provider_id == person.department_id)
-    return list(session.scalars(query.order_by(Deliverable.due_at, Deliverable.id)))
+    own_first = case((Deliverable.owner_id == person.id, 0), else_=1)
+    return list(session.scalars(query.order_by(own_first, Deliverable.due_at, Deliverable.id)))
 
 
 def calendar_bytes(person: Person, items: list[Deliverable], *, base_url: str, now: datetime):
@@ -90,7 +94,10 @@ def calendar_bytes(person: Person, items: list[Deliverable], *, base_url: str, n
             url = f"{base_url.rstrip('/')}/deliverables/{d.id}"
             title = d.version.title(person.language)
             event.add("uid", f"deliverable-{d.id}@{UID_DOMAIN}")
-            event.add("summary", f"{title} · {d.reference}" if d.reference else title)
+            summary = f"{title} · {d.reference}" if d.reference else title
+            if d.owner is not None and d.owner_id != person.id:  # someone else's: say whose
+                summary = f"{summary} ({d.owner.name})"
+            event.add("summary", summary)
             event.add("dtstart", d.due_at)
             event.add("dtend", d.due_at + timedelta(minutes=30))
             event.add("dtstamp", now)
