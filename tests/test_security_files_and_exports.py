@@ -4,14 +4,16 @@ never turns a name someone typed into a live spreadsheet formula."""
 import csv
 import io
 import os
+import re
 import stat
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from tracker import create_app, files, spreadsheets
+from tracker import create_app, files
 from tracker.extensions import db
 from tracker.spreadsheets import csv_text, xlsx_bytes
 
@@ -75,41 +77,66 @@ def test_csv_cells_that_would_be_formulas_are_written_as_text(start):
     assert rows[3] == ["-3"]  # a number stays a number
 
 
-def test_excel_cells_that_would_be_formulas_stay_text():
-    book = load_workbook(io.BytesIO(xlsx_bytes([("S", ["name", "n"], [[HOSTILE, -3]])])))
-    cell, number = book["S"]["A2"], book["S"]["B2"]
-    assert (cell.value, cell.data_type) == (HOSTILE, "s")
-    assert (number.value, number.data_type) == (-3, "n")
+def _excel_text(value: str) -> str:
+    """Text as Excel shows it: `_x0007_` is Excel's own escape of a control character (openpyxl
+    reads the escape as written)."""
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), value)
 
 
-def _cells(data: bytes) -> list:
-    """Everything a reader sees of a workbook: titles, values, types, bold, widths."""
-    seen = []
-    for ws in load_workbook(io.BytesIO(data)).worksheets:
-        seen.append((ws.title, ws.max_row, ws.max_column))
-        seen += [(c.coordinate, c.value, c.data_type, c.font.b) for r in ws.iter_rows() for c in r]
-        seen.append(sorted((k, d.width) for k, d in ws.column_dimensions.items() if d.width))
-    return seen
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_excel_cells_that_would_be_formulas_stay_text(start):
+    data = xlsx_bytes([("S", ["name", "n"], [[HOSTILE, -3], [start + "1+2", 2]])])
+    ws = load_workbook(io.BytesIO(data))["S"]
+    assert (ws["A2"].value, ws["A2"].data_type) == (HOSTILE, "s")
+    assert (_excel_text(ws["A3"].value), ws["A3"].data_type) == (start + "1+2", "s")
+    assert (ws["B2"].value, ws["B2"].data_type) == (-3, "n")  # a number stays a number
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert b"<f>" not in package.read("xl/worksheets/sheet1.xml")  # no formula anywhere
 
 
-def test_the_excel_export_written_straight_reads_as_openpyxl_writes_it():
-    """Text, numbers and blanks are written as XML by the tracker itself (fast); anything else
-    goes through openpyxl. A reader sees the same workbook either way."""
+def test_the_excel_export_has_bold_headers_fitted_columns_numbers_and_blanks():
     rows = [
         ["销售", 3, 0.125, Decimal("1234.50"), None, ""],
-        [HOSTILE, -3, float("nan"), 10**6, " padded ", "+1"],
-        ["short"],
+        ["short", -3, float("nan"), 10**6, float("inf"), Decimal("NaN")],
+        ["a name longer than forty characters, cut to forty"],
     ]
-    sheets = [("Scorecard, a title over thirty-one characters", ["店", "n", "%", "¥"], rows)]
-    sheets.append(("Empty", ["only", "headers"], []))
-    straight = spreadsheets.xlsx_bytes(sheets)
-    through_openpyxl = spreadsheets._openpyxl_xlsx(
-        [(str(t)[:31], [list(h), *map(list, r)]) for t, h, r in sheets]
-    )
-    assert _cells(straight) == _cells(through_openpyxl)
-    assert _cells(straight)[1] == ("A1", "店", "s", True)
+    sheets = [
+        ("Scorecard, a title over thirty-one characters", ["店", "n", "%", "金额 (¥, yuan)"], rows)
+    ]
+    sheets.append(("空", ["only", "headers"], []))
+    book = load_workbook(io.BytesIO(xlsx_bytes(sheets)))
+    assert book.sheetnames == ["Scorecard, a title over thirty-", "空"]
+    ws = book.worksheets[0]
+    assert ws.max_column == 4  # no cell for the blanks
+    assert [(c.value, c.font.b) for c in ws[1]] == [("店", True), ("n", True), ("%", True),
+                                                    ("金额 (¥, yuan)", True)]  # fmt: skip
+    assert [c.value for c in ws[2]] == ["销售", 3, 0.125, 1234.5]
+    assert [c.value for c in ws[3]] == ["short", -3, None, 1000000]
+    assert [c.data_type for c in ws[3]] == ["s", "n", "n", "n"]
+    assert not any(c.font.b for row in ws.iter_rows(min_row=2) for c in row)
+    # Excel keeps a few pixels of padding beside the characters it shows (12 → 12.71).
+    widths = {
+        i: int(d.width) for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)
+    }
+    assert widths == {1: 40, 2: 10, 3: 10, 4: 14, 5: 10, 6: 10}  # 10 to 40
+    headers_only = book["空"]
+    assert [[c.value for c in r] for r in headers_only.iter_rows()] == [["only", "headers"]]
+    assert headers_only["A1"].font.b
 
 
-def test_an_excel_export_with_a_date_goes_through_openpyxl():
-    book = load_workbook(io.BytesIO(xlsx_bytes([("S", ["when"], [[date(2026, 12, 5)]])])))
-    assert book["S"]["A2"].value == datetime(2026, 12, 5)
+def test_control_characters_in_excel_text_are_escaped_and_the_file_opens():
+    """openpyxl would refuse them (IllegalCharacterError); XlsxWriter writes Excel's escape."""
+    typed = ["bell\x07 and nul\x00", "vertical\x0btab", "typed _x0041_ literally"]
+    data = xlsx_bytes([("S", ["text"], [[t] for t in typed])])
+    ws = load_workbook(io.BytesIO(data))["S"]
+    read = [ws.cell(row=r, column=1).value for r in (2, 3, 4)]
+    assert read[0] == "bell_x0007_ and nul_x0000_"
+    assert [_excel_text(v) for v in read[:2]] == typed[:2]
+    assert read[2] == "typed _x0041_ literally"  # its own escape escaped (_x005F_), read back
+
+
+def test_an_excel_export_writes_dates_as_dates():
+    when = [[date(2026, 12, 5), datetime(2026, 12, 5, 10, 30)]]
+    ws = load_workbook(io.BytesIO(xlsx_bytes([("S", ["day", "at"], when)])))["S"]
+    assert (ws["A2"].value, ws["A2"].is_date) == (datetime(2026, 12, 5), True)
+    assert ws["B2"].value == datetime(2026, 12, 5, 10, 30)
