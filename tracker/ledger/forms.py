@@ -57,6 +57,13 @@ class MineFilterForm(FlaskForm):
         default="department",
     )
 
+    def offer(self, commitments, language: str) -> "MineFilterForm":
+        """Offer the department's commitments in the commitment filter (and "all")."""
+        self.commitment.choices = [("", _("all"))] + [
+            (str(c.id), f"{c.code} · {c.current.title(language)}") for c in commitments
+        ]
+        return self
+
     def filters(self) -> ListFilters:
         """The filters as the service takes them; anything unknown means no filter."""
         status = self.status.data if self.status.data in dict(self.status.choices) else "owed"

@@ -54,11 +54,9 @@ display.register(bp)
 def mine():
     """What the person's department owes in their store: overdue first, then by due time."""
     now = clock.now()
-    form = MineFilterForm(request.args)
-    commitments = ledger.provided_commitments(db.session, current_user.department_id)
-    form.commitment.choices = [("", _("all"))] + [
-        (str(c.id), f"{c.code} · {c.current.title(display.language())}") for c in commitments
-    ]
+    form = MineFilterForm(request.args).offer(
+        ledger.provided_commitments(db.session, current_user.department_id), display.language()
+    )
     part = ledger.department_list(
         db.session, current_user, form.filters(), now, page=page_number(request.args.get("page"))
     )
