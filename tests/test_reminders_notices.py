@@ -148,7 +148,7 @@ def test_each_notice_reaches_the_right_people_once_in_their_language(shop, smtp,
     assert returned.subject.strip().startswith("【事项跟踪】已退回") and "未签字" in returned.text
     assert "page 2 is not signed" in returned.text and "page 2 is not signed" in returned.html
     handed = next(m for m in messages if 'class="handed_in"' in m.html)
-    assert handed.subject.strip().startswith("[Tracker] Handed in:")  # the finance clerk reads English
+    assert handed.subject.strip().startswith("[Tracker] Handed in:")  # the finance clerk: English
     assert f"http://tracker.test/deliverables/{d.id}" in handed.text
     # every notice item sent once, none left waiting
     items = db.session.scalars(select(OutboxItem).where(OutboxItem.kind.in_(NOTICE_KINDS))).all()
