@@ -103,6 +103,8 @@ ROUTES = [
     ("GET", "/admin/tokens", ADMIN, 200),
     ("POST", "/admin/tokens/999999/revoke", ADMIN, 404),
     ("POST", "/profile/feed", EVERYONE, 302),
+    ("GET", "/profile/reminders", EVERYONE, 200),
+    ("POST", "/profile/reminders", EVERYONE, 302),  # what is not posted stays as it was
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 

@@ -5,7 +5,9 @@ working calendar and the test's own record of what was submitted, returned, waiv
 who owns what (events recorded by a clerk are theirs; one is reassigned), the escalation
 ladder of one commitment (every clerk, then the head, then the store's lead), one hold (nothing
 while it lasts, its due time moved by the working hours on hold) and the submissions left
-waiting for Finance's decision (reminded to the receiving clerks, then its head)."""
+waiting for Finance's decision (reminded to the receiving clerks, then its head), and the instant
+notices of what was handed in, returned or waived (in the pass right after, inside the
+deliverable's entry when its digest has one)."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +27,7 @@ from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable, Hold
 from tracker.org.models import Person
 from tracker.reminders import jobs
+from tracker.reminders.models import NOTICE_KINDS
 from tracker.reminders.policy import DEFAULTS as DEFAULT_REMINDER_POLICY
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -296,6 +299,36 @@ def expected_mail(passes, deliverables, people, open_at, retired_at, model, owne
     return dict(mail)
 
 
+def add_notices(mail, told, people, owner_at, model):
+    """The instant notices, each in the pass right after it (every action of the month is in
+    working hours): a return or waiver to the owner (else the providing clerks), a hand-in to
+    the receiving clerks unless decided before the pass; not to whoever acted. A deliverable
+    with an entry in that digest already has the notice inside its entry, not one more."""
+    by_group = defaultdict(list)
+    for p in people:
+        if p["active"]:
+            by_group[(p["department"], p["role"])].append(p["email"])
+    for at, kind, step, d, actor in told:
+        assert model.working_hour(at)
+        department = d.commitment.receiver.code if kind == "handed_in" else None
+        if kind == "handed_in":
+            if any(given == decided == at for given, decided in d.handed_in):
+                continue  # decided at once: the receiving side has seen it
+            emails = by_group[(department, "clerk")] or by_group[(department, "head")]
+        else:
+            provider = d.commitment.provider.code
+            owner = owner_at(d, at)
+            emails = (
+                [owner] if owner else by_group[(provider, "clerk")] or by_group[(provider, "head")]
+            )
+        for email in emails:
+            if email == actor:
+                continue
+            items = mail.setdefault((at, email), set())
+            if not any(i[0] != "summary" and i[2] == d.id for i in items):
+                items.add((kind, step, d.id))
+
+
 # A deliverable's stages, earliest first: one entry per deliverable, the latest stage waiting;
 # its submission's decision reminders (to the receiving side) are one entry of their own.
 ORDER = ("before", "due", "overdue", "escalation")
@@ -344,6 +377,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     handed_in = defaultdict(list)  # deliverable id -> [[handed in, decided or None]]
     held = {}  # deliverable id -> [hold approved, hold ended]
     retired = {}  # commitment id -> instant
+    notices = []  # the instant notices: (instant, kind, step, deliverable, who acted)
 
     def earliest_open(provider: str, *, due_after=None) -> Deliverable:
         query = (
@@ -370,6 +404,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         ledger.submit(session, d, by=clerk, now=at, evidence=evidence, late_reason="busy")
         transitions[d.id].append((at, False))
         handed_in[d.id].append([at, None])
+        notices.append((at, "handed_in", d.return_count + 1, d, clerk.email))
 
     def act(at: datetime):
         local = at.astimezone(TZ).replace(tzinfo=None)
@@ -383,10 +418,12 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
             ledger.return_deliverable(session, d, by=finance, now=at, reason="incomplete")
             transitions[d.id].append((at, True))
             handed_in[d.id][-1][1] = at
+            notices.append((at, "returned", d.return_count, d, finance.email))
         elif local == datetime(2026, 10, 13, 11):
             d = earliest_open("insurance")
             ledger.waive(session, d, by=finance, now=at, reason="not applicable")
             transitions[d.id].append((at, False))
+            notices.append((at, "waived", 0, d, finance.email))
         elif local == datetime(2026, 10, 15, 14):
             d = earliest_open("service")
             submit(d, at)
@@ -482,6 +519,7 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
         return owner
 
     expected = expected_mail(passes, deliverables, people, open_at, retired_at, model, owner_at)
+    add_notices(expected, notices, people, owner_at, model)
 
     got = {}
     language = {p["email"]: p["language"] for p in people}
@@ -509,7 +547,8 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     # The scenario covers what it should: every kind, the holiday and the swapped working day.
     kinds = {item[0] for items in got.values() for item in items}
     assert kinds == {
-        "before", "due", "overdue", "escalation", "summary", "decision", "decision_head"
+        "before", "due", "overdue", "escalation", "summary", "decision", "decision_head",
+        "handed_in", "waived",
     }  # fmt: skip
     days = {at.astimezone(TZ).date() for at, _ in got}
     assert not days & {date(2026, 10, d) for d in range(1, 8)}  # Golden Week: no mail
@@ -564,6 +603,8 @@ def test_a_month_of_hourly_passes_sends_exactly_the_reminders_the_policy_says(mo
     told = defaultdict(set)
     for (_at, email), items in got.items():
         for item in items:
+            if item[0] in NOTICE_KINDS:  # a notice of its hand-in: Finance's, checked above
+                continue
             if item[0] != "summary" and (item[0] in DECISION or item[2] == held_id):
                 told[item[0] if item[0] in DECISION else item[2]].add(email)
     assert told["decision"] == {p.email for p in by_role[("finance", "clerk")]}

@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.ledger.views import bp as ledger_bp
     from tracker.org import cli as org_cli
     from tracker.reminders import cli as reminders_cli
+    from tracker.reminders.views import bp as reminders_bp
     from tracker.scorecards import cli as scorecards_cli
     from tracker.scorecards import listeners as scorecards_listeners
     from tracker.scorecards.views import bp as scorecards_bp
@@ -106,6 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(closing_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(robots_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(tokens_bp)

@@ -12,6 +12,8 @@ from tracker.auth.service import SignInRefused
 from tracker.errors import BadInput
 from tracker.extensions import db
 from tracker.feeds import service as feeds
+from tracker.reminders import preferences
+from tracker.reminders.forms import preferences_form
 
 bp = Blueprint("auth", __name__)
 
@@ -60,7 +62,16 @@ def profile():
         return redirect(url_for("auth.profile"))
     feed_url = feeds.profile_url(db.session, current_user, current_app.config["BASE_URL"])
     tokens = api.tokens_of(db.session, current_user)
-    return render_template("auth/profile.html", form=form, feed_url=feed_url, tokens=tokens)
+    reminder_form = preferences_form(
+        preferences.preference_of(db.session, current_user), preferences.digest_times(current_user)
+    )
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        feed_url=feed_url,
+        tokens=tokens,
+        reminder_form=reminder_form,
+    )
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ from tracker.ledger.models import (
 from tracker.ledger.signals import deliverable_decided
 from tracker.org.models import Person, Store
 from tracker.paging import Page, page_of
+from tracker.reminders import notices
 
 # How far ahead recurring deliverables are kept created.
 RECURRING_HORIZON = timedelta(weeks=6)
@@ -656,6 +657,7 @@ def raise_request(
     session.add(deliverable)
     session.flush()
     _audit(session, now, by, deliverable, "requested", None, "open", note=note)
+    notices.notify(session, "requested", deliverable, by=by, now=now, note=note)
     return deliverable
 
 
@@ -699,7 +701,7 @@ def submit(
     holds.end_before(session, deliverable, by=by, now=now, why="submitted")
     if server_time(now) > deliverable.due_at and not late_reason:
         raise BadInput(N_("it is past the due time: say why it is late"))
-    return _submit(
+    submission = _submit(
         session,
         deliverable,
         by=by,
@@ -708,6 +710,8 @@ def submit(
         late_reason=late_reason,
         expected_version=expected_version,
     )
+    notices.notify(session, "handed_in", deliverable, by=by, now=now)
+    return submission
 
 
 def _submit(
@@ -899,6 +903,7 @@ def return_deliverable(
         reason=reason,
         note=note,
     )
+    notices.notify(session, "returned", deliverable, by=by, now=now, reason=reason, note=note)
     return submission
 
 
@@ -933,6 +938,7 @@ def waive(
     session.add(waiver)
     session.flush()
     _audit(session, now, by, deliverable, "waived", before, "waived", reason=reason)
+    notices.notify(session, "waived", deliverable, by=by, now=now, reason=reason)
     return waiver
 
 

@@ -1,5 +1,6 @@
 """Rendering one person's digest: plain text and HTML, in their language, a link per item."""
 
+from collections import defaultdict
 from datetime import datetime
 
 from flask import render_template
@@ -20,8 +21,12 @@ RUNG_NAMES = {
     "leads": N_("the store's general manager or finance lead"),
 }
 
-# The order of the digest's sections.
-SECTIONS = ("escalation", "decision_head", "overdue", "due", "decision", "before", "summary")
+# The order of the digest's sections: the instant notices first.
+NOTICES = ("returned", "waived", "requested", "handed_in")
+SECTIONS = (
+    *NOTICES,
+    *("escalation", "decision_head", "overdue", "due", "decision", "before", "summary"),
+)
 
 
 def _line(d: Deliverable, lang: str, base_url: str) -> dict:
@@ -53,15 +58,20 @@ _ORDER = ("before", "due", "overdue", "escalation")
 _DECISION = ("decision", "decision_head")
 
 
-def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int, object]]:
-    """(kind, step, item) for the digest: each summary, and one entry per deliverable however
-    many of its items waited (a pass outside working time, then one in it, writes the stage of
-    each). The entry is the latest stage waiting; an overdue or escalated one says the true
-    age at `now` (working days overdue), not the age when its item was written."""
-    chosen, result = {}, []
+def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int, object, list]]:
+    """(kind, step, item, notices) for the digest: each summary, and one entry per deliverable
+    however many of its items waited (a pass outside working time, then one in it, writes the
+    stage of each). The entry is the latest stage waiting; an overdue or escalated one says the
+    true age at `now` (working days overdue), not the age when its item was written. A
+    deliverable's instant notices (returned, handed in, ...) go with its entry (`notices`); a
+    deliverable with nothing but notices has the latest as its entry, the others with it."""
+    chosen, result, notices = {}, [], defaultdict(list)
     for item in items:
         if item.kind == "summary":
-            result.append((item.kind, item.step, item))
+            result.append((item.kind, item.step, item, []))
+            continue
+        if item.kind in NOTICES:
+            notices[item.deliverable_id].append(item)
             continue
         order = _DECISION if item.kind in _DECISION else _ORDER
         key = (item.deliverable_id, order is _DECISION)
@@ -69,11 +79,14 @@ def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int
         rank = (order.index(item.kind), item.step)
         if best is None or rank > (order.index(best.kind), best.step):
             chosen[key] = item
-    for item in chosen.values():
+    for (deliverable_id, _decision), item in sorted(chosen.items(), key=lambda c: c[0][1]):
         step = item.step
         if item.kind in ("overdue", "escalation") and now is not None and wt is not None:
             step = max(overdue_days(item.deliverable.due_at, now, wt), 1)
-        result.append((item.kind, step, item))
+        result.append((item.kind, step, item, notices.pop(deliverable_id, [])))
+    for waiting in notices.values():
+        latest = max(waiting, key=lambda i: i.id)
+        result.append((latest.kind, latest.step, latest, [i for i in waiting if i is not latest]))
     return result
 
 
@@ -87,6 +100,47 @@ def _ladder(d: Deliverable, now: datetime, wt) -> dict:
     }
 
 
+# A return's reasons, as the notice names them.
+RETURN_REASONS = {
+    "incomplete": N_("incomplete"),
+    "unsigned": N_("unsigned"),
+    "wrong_amount": N_("wrong amount"),
+    "other": N_("other"),
+}
+
+
+def _notice(item) -> dict:
+    """What a notice adds to its entry: what happened, who acted, the reason and the note."""
+    detail = item.payload or {}
+    reason = detail.get("reason")
+    if item.kind == "returned" and reason in RETURN_REASONS:
+        reason = _(RETURN_REASONS[reason])
+    return {
+        "kind": item.kind,
+        "label": _(NOTICE_LABELS[item.kind]),
+        "by": detail.get("by"),
+        "reason": reason,
+        "note": detail.get("note"),
+    }
+
+
+NOTICE_LABELS = {
+    "returned": N_("Returned to you"),
+    "waived": N_("Waived"),
+    "handed_in": N_("Handed in"),
+    "requested": N_("Request raised"),
+}
+
+
+# Each notice's subject when it is the message's one entry.
+NOTICE_SUBJECTS = {
+    "returned": N_("[Tracker] Returned: %(title)s"),
+    "waived": N_("[Tracker] Waived: %(title)s"),
+    "handed_in": N_("[Tracker] Handed in: %(title)s"),
+    "requested": N_("[Tracker] Request raised: %(title)s"),
+}
+
+
 def entries(
     session: Session, person: Person, items, base_url: str, listed=None, now=None, wt=None
 ) -> list[dict]:
@@ -96,8 +150,9 @@ def entries(
     lang = person.language
     result = []
     chosen = _one_per_deliverable(items, now, wt)
-    for kind, step, item in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
+    for kind, step, item, notices in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
         entry = {"kind": kind, "step": step, "key": item.key, "decide_by": None}
+        entry["notices"] = [_notice(n) for n in sorted(notices, key=lambda n: n.id)]
         if item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
@@ -115,6 +170,8 @@ def entries(
             if kind == "escalation" and now is not None and wt is not None:
                 entry.update(_ladder(item.deliverable, now, wt))
             entry["decide_by"] = _decide_by(item)
+            if kind in NOTICES:
+                entry.update(_notice(item))
         result.append(entry)
     return result
 
@@ -124,7 +181,9 @@ def render(session: Session, person: Person, items, now: datetime, base_url: str
     with force_locale(person.language):
         data = entries(session, person, items, base_url, listed, now, wt)
         count = len(data)
-        if count == 1:
+        if count == 1 and data[0]["kind"] in NOTICES:
+            subject = _(NOTICE_SUBJECTS[data[0]["kind"]], title=data[0]["title"])
+        elif count == 1:
             subject = _("[Tracker] 1 reminder for you")
         else:
             subject = _("[Tracker] %(num)d reminders for you", num=count)

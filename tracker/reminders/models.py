@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -11,7 +11,19 @@ from tracker.org.models import Department, Person, Store
 from tracker.types import UTCDateTime
 
 # "decision", "decision_head": a submission waiting past its decision time (ledger.turnaround).
-ITEM_KINDS = ("before", "due", "overdue", "escalation", "summary", "decision", "decision_head")
+# The instant notices (tracker.reminders.notices): an item returned or waived, something handed
+# in, a request raised.
+NOTICE_KINDS = ("returned", "waived", "handed_in", "requested")
+ITEM_KINDS = (
+    "before",
+    "due",
+    "overdue",
+    "escalation",
+    "summary",
+    "decision",
+    "decision_head",
+    *NOTICE_KINDS,
+)
 ITEM_STATUSES = ("pending", "batched", "sent", "cancelled", "failed")
 MESSAGE_STATUSES = ("pending", "sent", "failed", "cancelled")
 
@@ -104,3 +116,18 @@ class SchedulerLease(db.Model):
     holder: Mapped[str] = mapped_column(String(120))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Preference(db.Model):
+    """A person's choice of when the reminders reach them: the time of day of their digest
+    (None: as soon as something waits in working time) and, for each group of instant notices,
+    whether it arrives at once or waits for the digest. Overdue reminders and escalations have
+    no choice: they always come, in the digest. No row: the defaults (all at once)."""
+
+    __tablename__ = "reminder_preference"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    digest_at: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", the store's local time
+    returned_at_once: Mapped[bool] = mapped_column(default=True, server_default=true())
+    handed_in_at_once: Mapped[bool] = mapped_column(default=True, server_default=true())
+    requested_at_once: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -24,8 +24,15 @@ from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.ledger.turnaround import decision_policy
 from tracker.org.models import Person, Store
 from tracker.reminders import digest, transport
-from tracker.reminders.models import MESSAGE_STATUSES, OutboxItem, OutboxMessage
+from tracker.reminders.models import (
+    MESSAGE_STATUSES,
+    NOTICE_KINDS,
+    OutboxItem,
+    OutboxMessage,
+    Preference,
+)
 from tracker.reminders.policy import WorkingTime, overdue_at, policy_of, stages
+from tracker.reminders.preferences import ready
 
 # How far ahead a "before" reminder can reach (working days before, across long holidays).
 LOOKAHEAD = timedelta(days=45)
@@ -249,6 +256,14 @@ def _decision_stale(kind: str, step: int, status: str, return_count: int) -> str
     return None
 
 
+def _notice_stale(kind: str, step: int, status: str, return_count: int) -> str | None:
+    """Why an instant notice must not go any more: a hand-in already decided (the receiving side
+    has seen it). A return, a waiver or a request is news however the item moved since."""
+    if kind == "handed_in":
+        return _decision_stale(kind, step, status, return_count)
+    return None
+
+
 def _summaries(session: Session, now: datetime, wts, staff) -> dict[str, dict]:
     """Each receiving department's daily summary of what is overdue to it, written in working
     hours of a working day (once a day per person)."""
@@ -354,6 +369,8 @@ def _why_stale(
         return "retired"
     if item.kind in DECISION_KINDS:
         return _decision_stale(item.kind, item.step, d.status, d.return_count)
+    if item.kind in NOTICE_KINDS:
+        return _notice_stale(item.kind, item.step, d.status, d.return_count)
     if d.status not in OPEN_STATUSES:
         return d.status
     if owner_changed is not None and owner_changed(item):
@@ -370,6 +387,7 @@ def _not_the_owners(item: OutboxItem) -> bool:
     owner = d.owner
     return (
         item.kind != "escalation"
+        and item.kind not in NOTICE_KINDS
         and owner is not None
         and owner.active
         and owner.store_id == d.store_id
@@ -516,13 +534,18 @@ def _digests(session: Session, items: list[OutboxItem], now: datetime, wts) -> l
     by_person = defaultdict(list)
     for item in items:
         by_person[item.person_id].append(item)
+    preferences = {
+        p.person_id: p
+        for p in session.scalars(select(Preference).where(Preference.person_id.in_(by_person)))
+    }
     digests = []
-    for mine in by_person.values():
+    for person_id, mine in by_person.items():
         person = mine[0].person
-        if not wts[person.store_id].is_open(now):
+        wt = wts[person.store_id]
+        if not wt.is_open(now):
             continue
         live = []
-        for item in mine:
+        for item in ready(mine, preferences.get(person_id), wt, now):
             reason = _why_stale(session, item, now, live_overdue, _not_the_owners)
             if reason:
                 _cancel(item, reason)
@@ -722,6 +745,9 @@ def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int
             listed[message_id].extend(deliverables)
         elif kind in DECISION_KINDS:
             if retired_at is not None or _decision_stale(kind, step, status, returns):
+                found.add(message_id)
+        elif kind in NOTICE_KINDS:
+            if retired_at is not None or _notice_stale(kind, step, status, returns):
                 found.add(message_id)
         elif status not in OPEN_STATUSES or retired_at is not None or held is not None:
             found.add(message_id)
