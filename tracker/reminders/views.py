@@ -23,17 +23,22 @@ def choose():
         preferences.preference_of(db.session, current_user),
         preferences.digest_times(current_user),
     )
-    if form.validate_on_submit():
-        try:
-            preferences.set_preferences(
-                db.session, current_user, digest_at=form.digest_at.data, at_once=form.at_once()
-            )
-        except BadInput as exc:
-            db.session.rollback()
-            form.digest_at.errors.append(exc.localized())
-            return render_template("reminders/preferences.html", form=form), 400
-        db.session.commit()
+    if form.validate_on_submit() and _saved(form):
         flash(_("Saved."), "success")
         return redirect(url_for("auth.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("reminders/preferences.html", form=form), status
+
+
+def _saved(form) -> bool:
+    """Save the person's choices; a refusal goes beside the digest time and saves nothing."""
+    try:
+        preferences.set_preferences(
+            db.session, current_user, digest_at=form.digest_at.data, at_once=form.at_once()
+        )
+    except BadInput as exc:
+        db.session.rollback()
+        form.digest_at.errors.append(exc.localized())
+        return False
+    db.session.commit()
+    return True

@@ -47,6 +47,17 @@ def band_label(bucket: str | None) -> str | None:
     return bucket
 
 
+def behind_labels(measure: str, asked: dict) -> dict:
+    """The words of the list behind a number: its measure, and the return reason and age band
+    it was narrowed to."""
+    return {
+        "measure": measure,
+        "measure_label": MEASURE_LABELS[measure],
+        "reason_label": REASON_LABELS.get(asked.get("reason")),
+        "bucket_label": band_label(asked.get("bucket")),
+    }
+
+
 # The table's columns, in the page's and the exports' order: (key, header).
 COLUMNS = [
     ("month", _l("Month")),

@@ -79,23 +79,14 @@ def index():
     """Department x month: rates, trend, return reasons and amounts at risk. Across all stores
     the departments come first, added up, then the stores a page at a time."""
     scope, form = _scope()
-    now = clock.now()
-    shown = service.page(
-        db.session,
-        scope,
-        now,
-        lang=current_user.language,
-        page_number=request.args.get("page", type=int),
-    )
-    return render_template(
-        "scorecards/index.html",
-        scope=scope,
-        form=form,
+    now, number = clock.now(), request.args.get("page", type=int)
+    shown = service.page(db.session, scope, now, lang=current_user.language, page_number=number)
+    shown.update(
         link=scope.link,
         start=scope.start,
         owner_lines=service.owner_lines(db.session, current_user, scope, now),
-        **shown,
     )
+    return render_template("scorecards/index.html", scope=scope, form=form, **shown)
 
 
 @bp.get("/deliverables")
@@ -107,27 +98,14 @@ def deliverables():
     if measure not in service.MEASURES:
         abort(400, description=_("Unknown measure."))
     asked = {k: request.args.get(k) or None for k in service.BEHIND_FILTERS}
+    number = page_number(request.args.get("page"))
     with _answered_by_status():
         shown = service.deliverables_page(
-            db.session,
-            scope,
-            now=now,
-            measure=measure,
-            page=page_number(request.args.get("page")),
-            **asked,
+            db.session, scope, now=now, measure=measure, page=number, **asked
         )
-    return render_template(
-        "scorecards/deliverables.html",
-        **shown,
-        scope=scope,
-        form=form,
-        measure=measure,
-        measure_label=display.MEASURE_LABELS[measure],
-        reason_label=display.REASON_LABELS.get(asked["reason"]),
-        bucket_label=display.band_label(asked["bucket"]),
-        now=now,
-        args={k: v for k, v in request.args.items() if k != "page"},
-    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    shown.update(display.behind_labels(measure, asked), scope=scope, form=form, now=now, args=args)
+    return render_template("scorecards/deliverables.html", **shown)
 
 
 @bp.get("/export.csv")
