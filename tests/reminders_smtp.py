@@ -7,6 +7,7 @@ import email.policy
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
@@ -180,6 +181,34 @@ def app_config(database_url: str, tmp_path, mail_url: str, **extra) -> dict:
         "BASE_URL": "http://tracker.test",
         **extra,
     }
+
+
+@contextmanager
+def robot_apps(database_url: str, tmp_path, mail_url: str, clock):
+    """`make(**extra)`: an app on the test database that mails the test server and may post to
+    the test robots (127.0.0.1), its context pushed; every one made is closed at the end."""
+    from tracker import create_app
+    from tracker.extensions import db
+
+    contexts = []
+
+    def make(**extra):
+        config = app_config(database_url, tmp_path, mail_url, **extra)
+        config.setdefault("CLOCK", clock)
+        config.setdefault("ROBOT_ALLOW_HOSTS", "127.0.0.1")
+        app = create_app(config)
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append(ctx)
+        return app
+
+    try:
+        yield make
+    finally:
+        for ctx in reversed(contexts):
+            db.session.remove()
+            db.engine.dispose()
+            ctx.pop()
 
 
 def process_env(database_url: str, tmp_path, mail_url: str, **extra) -> dict:

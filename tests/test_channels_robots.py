@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.reminders_smtp import app_config, events, parse_items, small_store
-from tracker import create_app
+from tests.reminders_smtp import events, parse_items, robot_apps, small_store
 from tracker.channels import robots as formats
 from tracker.channels import service as channels
 from tracker.channels.models import RobotMessage
@@ -35,23 +34,8 @@ SECRET = "SECa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2"
 
 @pytest.fixture
 def make_app(database_url, tmp_path, smtp, robots_clock):
-    apps = []
-
-    def make(**extra):
-        config = app_config(database_url, tmp_path, smtp.url, **extra)
-        config.setdefault("CLOCK", robots_clock)
-        config.setdefault("ROBOT_ALLOW_HOSTS", "127.0.0.1")
-        app = create_app(config)
-        ctx = app.app_context()
-        ctx.push()
-        apps.append(ctx)
-        return app
-
-    yield make
-    for ctx in reversed(apps):
-        db.session.remove()
-        db.engine.dispose()
-        ctx.pop()
+    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
+        yield make
 
 
 @pytest.fixture

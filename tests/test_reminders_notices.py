@@ -16,8 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.reminders_smtp import app_config, events, parse_items, small_store
-from tracker import create_app
+from tests.reminders_smtp import events, parse_items, robot_apps, small_store
 from tracker.catalog import service as catalog
 from tracker.extensions import db
 from tracker.ledger import owners
@@ -42,23 +41,8 @@ SETUP = sh(2026, 11, 13, 10)
 
 @pytest.fixture
 def make_app(database_url, tmp_path, smtp, robots_clock):
-    contexts = []
-
-    def make(**extra):
-        config = app_config(database_url, tmp_path, smtp.url, **extra)
-        config.setdefault("CLOCK", robots_clock)
-        config.setdefault("ROBOT_ALLOW_HOSTS", "127.0.0.1")
-        app = create_app(config)
-        ctx = app.app_context()
-        ctx.push()
-        contexts.append(ctx)
-        return app
-
-    yield make
-    for ctx in reversed(contexts):
-        db.session.remove()
-        db.engine.dispose()
-        ctx.pop()
+    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
+        yield make
 
 
 @pytest.fixture
