@@ -331,3 +331,30 @@ def test_the_departments_robots_get_the_hand_in_and_request_notices(
     assert [r for r, _t in got] == ["loans-key", "fin-key"]  # the request, then the hand-in
     assert f"/deliverables/{d.id})" in got[0][1]
     assert f"/deliverables/{d.id})" in got[1][1]
+
+
+def test_a_cancelled_events_waivers_tell_each_owner_once_with_the_reason(shop, smtp, robots_clock):
+    from tracker.ledger import events as ledger_events
+    from tracker.ledger.models import BusinessEvent
+
+    store, people = shop
+    sales, finance = people["sales.clerk"], people["finance.clerk"]
+    new = ledger.NewEvent(
+        store=store, type="vehicle_delivered", occurred_at=MONDAY_10, reference="D-CANCEL"
+    )
+    ledger.record_event(db.session, new, by=sales, now=MONDAY_10)
+    db.session.commit()
+    event = db.session.scalars(select(BusinessEvent)).one()
+    made = db.session.scalars(select(Deliverable).where(Deliverable.event_id == event.id)).all()
+    assert {d.owner_id for d in made} == {sales.id}  # the clerk who recorded it owns them
+    cancelled = ledger_events.cancel_event(
+        db.session, event, by=finance, now=MONDAY_10 + timedelta(hours=1), reason="wrong deal"
+    )
+    db.session.commit()
+    assert cancelled.waived
+    pass_at(MONDAY_10 + timedelta(hours=1), robots_clock)
+    pass_at(MONDAY_10 + timedelta(hours=2), robots_clock, worker="again")
+    messages = smtp.handler.taken()
+    assert notices_in(messages) == {(sales.email, "waived", d.id): 1 for d in cancelled.waived}
+    mail = next(m for m in messages if m.to == [sales.email])
+    assert "wrong deal" in mail.text

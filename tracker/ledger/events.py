@@ -40,6 +40,7 @@ from tracker.ledger.models import (
 from tracker.ledger.service import NewEvent, _audit, event_fields, record_event, record_events
 from tracker.ledger.signals import deliverable_decided
 from tracker.org.models import Person, Store
+from tracker.reminders import notices
 
 FIELDS = ("occurred_at", "reference", "customer", "vin", "amount")
 
@@ -404,6 +405,7 @@ def _waive(session, d: Deliverable, *, by: Person, now: datetime, reason: str, e
     session.add(Waiver(deliverable_id=d.id, reason=reason, waived_by_id=by.id, waived_at=now))
     session.flush()
     _audit(session, now, by, d, "waived", before, "waived", reason=reason, event_id=event.id)
+    notices.notify(session, "waived", d, by=by, now=now, reason=reason)
 
 
 def event_history(session: Session, event: BusinessEvent) -> list[AuditEntry]:
