@@ -241,3 +241,21 @@ def robot_server(robots_clock):
     server = RobotServer(robots_clock)
     yield server
     server.close()
+
+
+@pytest.fixture
+def schedulers(tmp_path):
+    """`start(name, env, *options, as_of=...)`: a `tracker scheduler` process
+    (tests.reminders_smtp.Scheduler); those still running are stopped at the end."""
+    from tests.reminders_smtp import Scheduler
+
+    started = []
+
+    def start(name, env, *options, **kwargs):
+        s = Scheduler(tmp_path, name, env, *options, **kwargs)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()

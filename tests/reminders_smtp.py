@@ -4,11 +4,16 @@ process, keeping every message it accepts (parsed) in arrival order."""
 import asyncio
 import email
 import email.policy
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
@@ -283,3 +288,76 @@ def events(
             now=at,
         )
     session.commit()
+
+
+# --- `tracker scheduler` processes ---
+
+# A working Monday morning in Shanghai: where a scheduler process's business clock starts.
+SCHEDULER_AS_OF = datetime(2026, 10, 12, 9, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+FAST = ["--poll", "1", "--lease", "3", "--sweep-every", "3600", "--deliver-every", "3600",
+        "--recurring-every", "3600"]  # fmt: skip
+
+
+class Scheduler:
+    """A `tracker scheduler` process with its log in a file, its business clock running on from
+    `as_of` (the `schedulers` fixture starts them and stops what is left at the end)."""
+
+    def __init__(self, tmp_path, name, env, *options, as_of: datetime = SCHEDULER_AS_OF):
+        self.log_path = tmp_path / f"{name}.log"
+        self.log = self.log_path.open("w")
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", "tracker", "scheduler",
+                   "--as-of", as_of.isoformat(), *FAST, *options]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def text(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str, timeout: float = 30) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if text in self.text():
+                return time.monotonic() - started
+            assert self.process.poll() is None, self.text()
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not seen in {timeout} s:\n{self.text()}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+def wait_until(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def add_robot(session, store, department: str, url: str, *, at, kind="wecom", secret=None):
+    """A group robot for a department of the store, allowed to post to the test's 127.0.0.1."""
+    from tracker.channels import service as channels
+    from tracker.org import service as org
+
+    return channels.set_robot(
+        session,
+        store=store,
+        department=org.get_department(session, department),
+        kind=kind,
+        url=url,
+        secret=secret,
+        now=at,
+        allowed_hosts={"127.0.0.1"},
+    )

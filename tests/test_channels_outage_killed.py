@@ -17,8 +17,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.reminders_smtp import events, parse_items, process_env, robot_apps, small_store
-from tests.test_reminders_scheduler import Scheduler, wait_until
+from tests.reminders_smtp import (
+    add_robot,
+    events,
+    parse_items,
+    process_env,
+    robot_apps,
+    small_store,
+    wait_until,
+)
 from tracker.channels import service as channels
 from tracker.channels.models import RobotMessage
 from tracker.extensions import db
@@ -41,32 +48,9 @@ def store(database_url, tmp_path, smtp, robots_clock, robot_server):
         store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
         events(db.session, store, EVENTS_AT)
         for code, key in ROBOTS.items():
-            channels.set_robot(
-                db.session,
-                store=store,
-                department=org.get_department(db.session, code),
-                kind="wecom",
-                url=robot_server.wecom_url(key),
-                secret=None,
-                now=EVENTS_AT,
-                allowed_hosts={"127.0.0.1"},
-            )
+            add_robot(db.session, store, code, robot_server.wecom_url(key), at=EVENTS_AT)
         db.session.commit()
         yield store
-
-
-@pytest.fixture
-def schedulers(tmp_path):
-    started = []
-
-    def start(name, env, *options):
-        s = Scheduler(tmp_path, name, env, *options)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.stop()
 
 
 def both_outboxes():
@@ -115,14 +99,14 @@ def test_both_channels_down_two_days_then_a_killed_scheduler_deliver_every_messa
     else:  # every mail sent, then one robot post recorded and the second not taken
         hold = robot_server.hold(2, keep=False)
     env = process_env(database_url, tmp_path, smtp.url, TRACKER_OUTBOX_CLAIM_SECONDS=2)
-    first = schedulers("first", env, "--as-of", as_of.isoformat())
+    first = schedulers("first", env, as_of=as_of)
     assert hold.held.wait(60), first.text()
     first.kill()
     smtp.handler.release()
     robot_server.release()
     assert not everything_sent()  # it died with work left
 
-    second = schedulers("second", env, "--as-of", as_of.isoformat(), "--deliver-every", "1")
+    second = schedulers("second", env, "--deliver-every", "1", as_of=as_of)
     second.wait_for("holds the lock")
     wait_until(everything_sent, timeout=90)
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from tests.reminders_smtp import add_robot as shared_add_robot
 from tests.reminders_smtp import events, parse_items, robot_apps, small_store
 from tracker.channels import robots as formats
 from tracker.channels import service as channels
@@ -51,15 +52,8 @@ def store(app):
 
 
 def add_robot(store, department, kind, url, secret=None):
-    robot = channels.set_robot(
-        db.session,
-        store=store,
-        department=org.get_department(db.session, department),
-        kind=kind,
-        url=url,
-        secret=secret,
-        now=EVENTS_AT,
-        allowed_hosts={"127.0.0.1"},
+    robot = shared_add_robot(
+        db.session, store, department, url, at=EVENTS_AT, kind=kind, secret=secret
     )
     db.session.commit()
     return robot

@@ -10,13 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.reminders_smtp import app_config, events, process_env, small_store
-from tests.test_reminders_scheduler import Scheduler, wait_until
+from tests.reminders_smtp import (
+    add_robot,
+    app_config,
+    events,
+    process_env,
+    small_store,
+    wait_until,
+)
 from tracker import create_app
 from tracker.channels import service as channels
 from tracker.channels.models import RobotMessage
 from tracker.extensions import db
-from tracker.org import service as org
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = datetime(2026, 10, 12, 9, tzinfo=TZ).astimezone(UTC)
@@ -29,15 +34,8 @@ def app(database_url, tmp_path, smtp, robot_server):
     with app.app_context():
         store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
         events(db.session, store, EVENTS_AT)
-        robot = channels.set_robot(
-            db.session,
-            store=store,
-            department=org.get_department(db.session, "sales"),
-            kind="wecom",
-            url=robot_server.wecom_url("sales-key"),
-            secret=None,
-            now=EVENTS_AT,
-            allowed_hosts={"127.0.0.1"},
+        robot = add_robot(
+            db.session, store, "sales", robot_server.wecom_url("sales-key"), at=EVENTS_AT
         )
         for n in range(6):
             channels.notice(
@@ -52,20 +50,6 @@ def app(database_url, tmp_path, smtp, robot_server):
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def schedulers(tmp_path):
-    started = []
-
-    def start(name, env, *options):
-        s = Scheduler(tmp_path, name, env, *options)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.stop()
 
 
 def robot_messages():

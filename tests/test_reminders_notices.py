@@ -16,13 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.reminders_smtp import events, parse_items, robot_apps, small_store
+from tests.reminders_smtp import add_robot, events, parse_items, robot_apps, small_store
 from tracker.catalog import service as catalog
 from tracker.extensions import db
 from tracker.ledger import owners
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
-from tracker.org import service as org
 from tracker.org.models import Person
 from tracker.reminders import jobs, preferences
 from tracker.reminders.forms import PreferencesForm
@@ -306,20 +305,10 @@ def test_the_profile_page_saves_the_choices_and_refuses_a_time_outside_working_h
 def test_the_departments_robots_get_the_hand_in_and_request_notices(
     shop, smtp, robot_server, robots_clock
 ):
-    from tracker.channels import service as channels
 
     store, people = shop
     for code, key in (("loans", "loans-key"), ("finance", "fin-key")):
-        channels.set_robot(
-            db.session,
-            store=store,
-            department=org.get_department(db.session, code),
-            kind="wecom",
-            url=robot_server.wecom_url(key),
-            secret=None,
-            now=SETUP,
-            allowed_hosts={"127.0.0.1"},
-        )
+        add_robot(db.session, store, code, robot_server.wecom_url(key), at=SETUP)
     db.session.commit()
     d = request(store, people, MONDAY_10)
     hand_in(d, people["loans.clerk"], MONDAY_10 + timedelta(minutes=30))

@@ -22,21 +22,21 @@ from sqlalchemy import select
 
 from tests.reminders_smtp import (
     ROOT,
+    SCHEDULER_AS_OF,
     app_config,
     events,
     parse_items,
     process_env,
     small_store,
+    wait_until,
 )
 from tracker import create_app
 from tracker.extensions import db
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
 
 TZ = ZoneInfo("Asia/Shanghai")
-MONDAY_9 = datetime(2026, 10, 12, 9, tzinfo=TZ).astimezone(UTC)
+MONDAY_9 = SCHEDULER_AS_OF  # where the processes' business clock starts
 EVENTS_AT = datetime(2026, 10, 8, 10, tzinfo=TZ).astimezone(UTC)
-FAST = ["--poll", "1", "--lease", "3", "--sweep-every", "3600", "--deliver-every", "3600",
-        "--recurring-every", "3600"]  # fmt: skip
 
 
 @pytest.fixture
@@ -49,67 +49,6 @@ def app(database_url, tmp_path, smtp):
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-class Scheduler:
-    """A `tracker scheduler` process with its log in a file."""
-
-    def __init__(self, tmp_path, name, env, *options):
-        self.log_path = tmp_path / f"{name}.log"
-        self.log = self.log_path.open("w")
-        command = [sys.executable, "-m", "flask", "--app", "wsgi", "tracker", "scheduler",
-                   "--as-of", MONDAY_9.isoformat(), *FAST, *options]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def text(self) -> str:
-        return self.log_path.read_text()
-
-    def wait_for(self, text: str, timeout: float = 30) -> float:
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if text in self.text():
-                return time.monotonic() - started
-            assert self.process.poll() is None, self.text()
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not seen in {timeout} s:\n{self.text()}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-
-@pytest.fixture
-def schedulers(tmp_path):
-    started = []
-
-    def start(name, env, *options):
-        s = Scheduler(tmp_path, name, env, *options)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.stop()
-
-
-def wait_until(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def outbox():
