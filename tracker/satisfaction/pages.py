@@ -29,6 +29,7 @@ def survey(
         if failed is not None and failed.department.data == department.code:
             form = failed
         form.department.data = department.code
+        form.comment.id = f"{department.code}-comment"  # one page holds a form per department
         forms[department.code] = form
     return {
         "survey": found,
