@@ -65,7 +65,11 @@ def test_accepting_with_four_stars_and_tags_keeps_the_rating_of_that_submission(
     assert response.status_code == 302
     assert status_of(session, d) == "accepted"
     rating = session.scalars(select(DecisionRating)).one()
-    assert (rating.rating, rating.tags, rating.outcome) == (4, ["complete", "courteous"], "accepted")
+    assert (rating.rating, rating.tags, rating.outcome) == (
+        4,
+        ["complete", "courteous"],
+        "accepted",
+    )
     assert rating.submission_id == session.get(Deliverable, d.id).submissions[-1].id
     assert rating.month == "2026-11"  # the month of the decision, in the store's zone
 
@@ -138,7 +142,9 @@ def test_the_stars_and_tags_are_in_chinese(client, auth, session, people, handed
         assert label in html
     d = handed_in
     response = post(client, f"/inbox/{d.id}/accept", accept_data(d, rating="7"))
-    assert "请选择 1 到 5 颗星。" in error_beside(response.get_data(as_text=True), f"a{d.id}-rating")
+    assert "请选择 1 到 5 颗星。" in error_beside(
+        response.get_data(as_text=True), f"a{d.id}-rating"
+    )
 
 
 def cli(runner, *args):
