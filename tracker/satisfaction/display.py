@@ -13,3 +13,4 @@ CSI_HELP = _l(
     "that month, 60% the quarter's survey (counted from enough answers); either alone when "
     "only one exists. Beside it, the responses behind it."
 )
+MENU_LABEL = _l("Survey")

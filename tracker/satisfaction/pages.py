@@ -36,6 +36,7 @@ def survey(
         "left": left,
         "forms": forms,
         "asked": permissions.may_answer(person),
+        "sees_results": permissions.sees_results(person),
         "serving": service.serving(session, person.department_id) if found else [],
     }
 
