@@ -150,3 +150,20 @@ def test_the_index_is_named_in_chinese(client, auth, session, people, quarter):
     auth.login("finance.lead@sh01.test")
     html = client.get("/scorecards?month=2026-11&store=SH01").get_data(as_text=True)
     assert "满意度（CSI）" in html and "样本数" in html
+
+
+def test_the_scorecard_page_runs_the_same_queries_for_one_rating_or_thirty_three(
+    client, auth, session, store, people
+):
+    from tests.pages import counted_queries
+
+    decide(session, store, people, "loans-6", 4, NOVEMBER)
+    auth.login("finance.lead@sh01.test")
+    path = "/scorecards?month=2026-11"
+    with counted_queries() as before:
+        assert client.get(path).status_code == 200
+    for n, code in enumerate(["loans-6", "insurance-7", "service-4", "hr-3"] * 8):
+        decide(session, store, people, code, 1 + n % 5, NOVEMBER)
+    with counted_queries() as after:
+        assert client.get(path).status_code == 200
+    assert len(after) == len(before)
