@@ -243,3 +243,17 @@ def test_the_survey_page_is_in_chinese(client, auth, session, people, survey):
     html = client.get("/survey").get_data(as_text=True)
     for words in ("满意度问卷", "及时性", "完整性", "服务态度", "总体评价", "意见（选填）"):
         assert words in html
+
+
+def test_the_cli_results_give_counts_below_n_and_averages_from_n(
+    runner, session, survey, answerers, now
+):
+    for person in answerers[:2]:
+        answer_about(session, person, survey, "loans", (4, 2, 4, 4), now)
+    args = ["tracker", "survey", "results", "--store", "SH01", "--quarter", "2026Q4", "--json"]
+    below = json.loads(runner.invoke(args=args).output)
+    assert below == [{"department": "loans", "answers": 2}]
+    assert runner.invoke(args=["tracker", "survey", "minimum", "0"]).exit_code == 2
+    assert runner.invoke(args=["tracker", "survey", "minimum", "2"]).exit_code == 0
+    (row,) = json.loads(runner.invoke(args=args).output)
+    assert (row["answers"], row["completeness"], row["overall"]) == (2, 2.0, 4.0)

@@ -2,8 +2,8 @@
 
 A survey answer is kept apart from who gave it: `survey_response` says that a person answered
 about a department (so they are not asked again and their reminders stop), `survey_answer`
-holds the scores and the comment with no person and no time, so not even the database tells
-the rated department who said what."""
+holds the scores and the comment with no person and no time: no page, export or command ever
+pairs them (only someone reading the raw tables could guess from the order rows were written)."""
 
 from datetime import date, datetime
 

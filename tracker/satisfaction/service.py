@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.catalog.models import Commitment
@@ -303,9 +304,18 @@ def answer(
         raise Conflict(
             N_("you have already answered about this department, or it does not serve yours")
         )
-    session.add(
-        SurveyResponse(survey_id=survey.id, person_id=person.id, department_id=department.id)
-    )
+    try:
+        with session.begin_nested():  # the same answer sent twice at once: one is kept
+            session.add(
+                SurveyResponse(
+                    survey_id=survey.id, person_id=person.id, department_id=department.id
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            N_("you have already answered about this department, or it does not serve yours")
+        ) from None
     session.add(
         SurveyAnswer(
             survey_id=survey.id,
