@@ -218,6 +218,8 @@ def test_the_administrator_opens_a_survey_on_the_page(client, auth, session, peo
     assert "on or after" in error_beside(bad.get_data(as_text=True), "closes_on")
     bad = client.post("/survey/admin", data={**data, "quarter": "2027Q5"})
     assert "YYYYQn" in error_beside(bad.get_data(as_text=True), "quarter")
+    bad = client.post("/survey/admin", data={**data, "store": "XX01"})
+    assert "Not one of the choices." in error_beside(bad.get_data(as_text=True), "store")
 
 
 def test_the_cli_opens_a_survey_and_refuses_bad_dates_with_exit_code_2(runner, session, store):

@@ -1,6 +1,8 @@
 """Forms of satisfaction: the rating beside an accept or return, the survey's answer, and the
 administrator's survey dates and minimum of answers."""
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -110,9 +112,8 @@ class SurveyDatesForm(FlaskForm):
     validate_closes_on = validate_opens_on
 
 
-def _day(field):
-    from datetime import date
-
+def _day(field) -> None:
+    """A day written YYYY-MM-DD in the years the tracker accepts, kept as `field.parsed`."""
     text = (field.data or "").strip()
     try:
         day = date.fromisoformat(text) if len(text) == 10 and text.isascii() else None

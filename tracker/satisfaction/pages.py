@@ -4,6 +4,7 @@ refusal, rolls back and puts the message beside the field."""
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -89,9 +90,10 @@ def admin(
 def dates_set(session: Session, person: Person, form: SurveyDatesForm, now: datetime) -> bool:
     """Set a store's survey dates; a refusal goes beside the closing day."""
     store = session.scalar(select(Store).where(Store.code == form.store.data))
+    if store is None:
+        form.store.errors = [*form.store.errors, _("Not one of the choices.")]
+        return False
     try:
-        if store is None:
-            raise BadInput(N_("no store with code %(code)r"), code=form.store.data)
         service.open_survey(
             session,
             store,
