@@ -106,6 +106,11 @@ ROLES = {
     "api.list_deliverables": ("clerk", "lead"),
     "api.get_deliverable": ("clerk",),
     "feeds.": ("clerk", "head"),
+    # The survey: a receiving clerk answers, heads and leads read the results, the
+    # administrator sets its days.
+    "satisfaction.index": ("receiving", "lead"),
+    "satisfaction.results": ("lead", "receiving_head"),
+    "satisfaction.admin": ("admin",),
 }
 DEFAULT_ROLES = ("lead",)
 # Not pages: what is skipped, and why.

@@ -105,6 +105,12 @@ ROUTES = [
     ("POST", "/profile/feed", EVERYONE, 302),
     ("GET", "/profile/reminders", EVERYONE, 200),
     ("POST", "/profile/reminders", EVERYONE, 302),  # what is not posted stays as it was
+    ("GET", "/survey", EVERYONE, 200),
+    ("POST", "/survey", EVERYONE - LEADS, 400),  # clerks and heads answer: the form again
+    ("GET", "/survey/results", SCORECARD_READERS, 200),
+    ("GET", "/survey/admin", ADMIN, 200),
+    ("POST", "/survey/admin", ADMIN, 400),  # the form again, with what is missing
+    ("POST", "/survey/admin/minimum", ADMIN, 400),
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 

@@ -448,6 +448,11 @@ def test_demo_makes_a_store_with_people_history_returns_and_late_work(runner, se
     statuses = set(session.scalars(select(d.status).distinct()))
     assert {"open", "submitted", "accepted"} <= statuses
     assert session.scalar(select(func.count()).where(d.period.is_not(None))) > 0  # recurring
+    # Ratings on a share of the decisions, and this quarter's survey with its answers.
+    from tracker.satisfaction.models import DecisionRating, SurveyAnswer
+
+    assert session.scalar(select(func.count()).select_from(DecisionRating)) > 10
+    assert session.scalar(select(func.count()).select_from(SurveyAnswer)) >= 15  # 3 x 5 depts
     # A second run changes nothing but prints the logins again.
     count = session.scalar(select(func.count()).select_from(d))
     again = run(runner, "demo", "--months", "1")

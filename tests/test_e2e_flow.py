@@ -1,8 +1,8 @@
 """The whole flow in a real browser (Debian's Chromium driven by Playwright) against the app
 served by a real HTTP server: a Sales clerk records a delivery and hands in the accessories
 slip (sales-7) late with a reason; Finance returns it as unsigned; the clerk hands it in again;
-Finance accepts it; the scorecard shows it late and not first-pass, and so does the Excel
-export. A screenshot of each step is kept in tests/artifacts/e2e/.
+Finance accepts it, rating it four stars; the scorecard shows it late and not first-pass, and so
+does the Excel export. A screenshot of each step is kept in tests/artifacts/e2e/.
 
 TRACKER_UPDATE_SCREENSHOTS=1 also copies the clerk's page and the scorecard to
 docs/screenshots/ (the README shows them)."""
@@ -20,6 +20,7 @@ from tests import browsing
 from tests.browsing import ARTIFACTS, ROOT, needs_chromium, sign_in
 from tests.pages import PDF, deliver, other_departments_history
 from tracker.ledger.models import Deliverable, Submission
+from tracker.satisfaction.models import DecisionRating
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -126,14 +127,18 @@ def test_clerk_submits_late_finance_returns_then_accepts_and_the_scorecard_shows
     assert history.is_visible()
     clerk.shot("deliverable-history")
 
-    # 5. Finance ticks the checklist and accepts.
+    # 5. Finance ticks the checklist, gives four stars and "courteous", and accepts.
     fpage.goto("/inbox")
     card = fpage.locator(f"article#d{sales7.id}")
-    for box in card.locator("input[type=checkbox]").all():
+    for box in card.locator(f"input[name=a{sales7.id}-checklist]").all():
         box.check()
+    card.locator(f"label[for=a{sales7.id}-rating-4]").click()
+    card.locator(f"input[name=a{sales7.id}-tags][value=courteous]").check()
     finance.shot("inbox-accept")
     card.locator("button[name=accept]").click()
     assert "Accepted" in finance.flash()
+    rating = session.scalars(select(DecisionRating)).one()
+    assert (rating.rating, rating.tags, rating.outcome) == (4, ["courteous"], "accepted")
 
     session.expire_all()
     accepted = session.get(Deliverable, sales7.id)

@@ -20,6 +20,7 @@ from tests.pages import OVERDUE, deliver, other_departments_history, submit
 from tracker.ledger import service as ledger
 from tracker.ledger.models import BusinessEvent, Deliverable, Submission
 from tracker.org.models import Person
+from tracker.satisfaction import service as satisfaction
 
 SHOTS = ARTIFACTS / "layout"
 WIDTHS = (390, 1280)
@@ -80,6 +81,10 @@ def test_every_page_fits_a_phone_and_a_laptop_in_both_languages(
         session, back["sales-7"], by=people["finance.clerk"], now=now, reason="unsigned"
     )
     submit(session, late["sales-2"], clerk)
+    satisfaction.open_survey(
+        session, store, "2026Q4", opens_on=now.date() - timedelta(days=7),
+        closes_on=now.date() + timedelta(days=7), by=None, now=now,
+    )  # fmt: skip
     session.commit()
     d = late["sales-7"].id
     event = late["sales-7"].event_id
@@ -105,14 +110,15 @@ def test_every_page_fits_a_phone_and_a_laptop_in_both_languages(
             "/now/items?side=provided&due=week",
             "/scorecards",
         ],
-        "finance.clerk": ["/inbox", "/now", "/now/items?side=received"],
+        "finance.clerk": ["/inbox", "/now", "/now/items?side=received", "/survey"],
         "finance.lead": [
             "/closing",
             f"/scorecards?month={month}",
             f"/scorecards/deliverables?month={month}&measure=due",
             f"/scorecards/deliverables?month={month}&provider=sales&measure=late",
+            "/survey/results",
         ],
-        "finance.admin": ["/admin/people"],  # the administrator's pages: on a laptop
+        "finance.admin": ["/admin/people", "/survey/admin"],  # the administrator's: a laptop
     }
     wrong = []
     for language in LANGUAGES:

@@ -83,6 +83,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.org import cli as org_cli
     from tracker.reminders import cli as reminders_cli
     from tracker.reminders.views import bp as reminders_bp
+    from tracker.satisfaction import cli as satisfaction_cli
+    from tracker.satisfaction.views import bp as satisfaction_bp
     from tracker.scorecards import cli as scorecards_cli
     from tracker.scorecards import listeners as scorecards_listeners
     from tracker.scorecards.views import bp as scorecards_bp
@@ -93,7 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
     areas = (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli)
-    for area in (*areas, closing_cli, imports_cli, feeds_cli, api_cli):
+    for area in (*areas, closing_cli, imports_cli, feeds_cli, api_cli, satisfaction_cli):
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
@@ -111,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(imports_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(satisfaction_bp)
     api_docs.init_app(app)
     return app
 

@@ -38,6 +38,9 @@ PEOPLE = [
     ("service", "head", "杨帆 Yang Fan", "en"),
     ("hr", "clerk", "黄蕾 Huang Lei", "zh"),
     ("hr", "head", "何军 He Jun", "zh"),
+    # More receiving clerks, so that the survey reaches its minimum of answers.
+    ("finance", "clerk", "钱坤 Qian Kun", "zh"),
+    ("finance", "clerk", "Olivia Xu", "en"),
 ]
 
 # Events a day in a mid-sized store, by type (a Poisson-ish mean).
@@ -108,6 +111,7 @@ def build_demo(
         _history(
             session, store, people, now=now, months=months, rng=rng, upload_dir=Path(upload_dir)
         )
+        _satisfaction(session, store, people, now=now, rng=random.Random(seed + 1))
     return {
         "store": store.code,
         "password": PASSWORD,
@@ -315,3 +319,69 @@ def _poisson(rng: random.Random, mean: float) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+# What the receiving clerks say of each department, by its habits: comments for the survey.
+COMMENTS = {
+    "sales": ["签字常常要催 / signatures need chasing", "态度很好 / always polite"],
+    "insurance": ["资料齐全 / papers complete"],
+    "loans": ["放款信息偶尔有误 / disbursement details sometimes wrong"],
+    "service": ["很及时 / very prompt"],
+    "hr": ["要催好几次 / had to ask several times"],
+}
+
+
+def _satisfaction(session: Session, store: Store, people: list[Person], *, now, rng) -> None:
+    """Ratings on about 60% of the decisions (lower where a department is late or returned
+    more), and this quarter's survey, open from two weeks ago, answered by all but one of the
+    receiving clerks and heads (the last one still gets the reminders)."""
+    from tracker.ledger.models import Submission
+    from tracker.satisfaction import service as satisfaction
+
+    by_id = {p.id: p for p in people}
+    decided = session.scalars(
+        select(Submission)
+        .join(Deliverable, Deliverable.id == Submission.deliverable_id)
+        .where(Deliverable.store_id == store.id, Submission.outcome.in_(["accepted", "returned"]))
+        .order_by(Submission.id)
+    ).all()
+    for submission in decided:
+        d = submission.deliverable
+        if rng.random() > 0.6 or submission.decided_by_id not in by_id:
+            continue
+        late_p, return_p, _never = HABITS[d.commitment.provider.code]
+        late = submission.submitted_at > d.due_at
+        returned = submission.outcome == "returned"
+        rating = 5 - (late and rng.random() < 0.7) - returned - (rng.random() < late_p + return_p)
+        tags = [t for t, p in (("complete", not returned), ("courteous", rating >= 4)) if p]
+        tags += ["had_to_chase"] if late and rng.random() < 0.6 else []
+        tags += ["wrong_information"] if returned and rng.random() < 0.5 else []
+        satisfaction.rate(
+            session,
+            submission,
+            rating=max(1, rating),
+            tags=tags,
+            by=by_id[submission.decided_by_id],
+            now=submission.decided_at,
+        )
+    today = now.astimezone(store.zone).date()
+    survey = satisfaction.open_survey(
+        session,
+        store,
+        satisfaction.quarter_of(today.strftime("%Y-%m")),
+        opens_on=today - timedelta(days=14),
+        closes_on=today + timedelta(days=14),
+        by=None,
+        now=now,
+    )
+    answering = [
+        p for p in people if p.role in ("clerk", "head") and p.department.code == "finance"
+    ]
+    for person in answering[:-1]:
+        for department in satisfaction.to_answer(session, person, survey):
+            late_p, return_p, _never = HABITS[department.code]
+            base = 5 - round((late_p + return_p) * 4)
+            scores = [max(1, min(5, base + rng.choice([-1, 0, 0, 1]))) for _ in range(4)]
+            comment = rng.choice(COMMENTS[department.code]) if rng.random() < 0.4 else None
+            answer = satisfaction.Scores(*scores, comment=comment)
+            satisfaction.answer(session, person, survey, department, answer, now=now)

@@ -19,6 +19,7 @@ from tracker.ledger.models import (
 )
 from tracker.org.models import Department, GroupSetting, Person, Store
 from tracker.reminders.models import OutboxItem, OutboxMessage, SchedulerLease
+from tracker.satisfaction.models import DecisionRating, Survey, SurveyAnswer, SurveyResponse
 from tracker.scorecards.models import ScoreMonth
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Commitment",
     "CommitmentOwner",
     "CommitmentVersion",
+    "DecisionRating",
     "Deliverable",
     "Department",
     "EventType",
@@ -50,5 +52,8 @@ __all__ = [
     "SignInThrottle",
     "Store",
     "Submission",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyResponse",
     "Waiver",
 ]

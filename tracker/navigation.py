@@ -11,6 +11,8 @@ from tracker.closing.permissions import can_close
 from tracker.cockpit.permissions import has_cockpit
 from tracker.extensions import db
 from tracker.ledger.permissions import has_inbox
+from tracker.satisfaction.display import MENU_LABEL as SURVEY_LABEL
+from tracker.satisfaction.permissions import may_answer, sees_results
 from tracker.scorecards.permissions import can_see_scorecards
 
 # (endpoint, label, who sees the link)
@@ -22,6 +24,7 @@ MENU = [
     ("inbox.index", _l("Receiving inbox"), lambda p: has_inbox(db.session, p)),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
     ("closing.index", CLOSE_LABEL, can_close),
+    ("satisfaction.index", SURVEY_LABEL, lambda p: may_answer(p) or sees_results(p)),
     ("admin.index", _l("Admin"), can_administer),
 ]
 

@@ -21,12 +21,14 @@ from tracker.catalog.models import Commitment
 from tracker.inbox.service import DUE_WITHIN, SORTS, Filters, Pick
 from tracker.ledger.display import RETURN_REASON_LABELS
 from tracker.org.models import Department, Person, Store
+from tracker.satisfaction.forms import RatingFields
 
 REQUIRED = _l("Required.")
 
 
-class AcceptForm(FlaskForm):
-    """Accept the latest submission: every point of the commitment's checklist ticked."""
+class AcceptForm(RatingFields, FlaskForm):
+    """Accept the latest submission: every point of the commitment's checklist ticked; a
+    rating beside it if the clerk gives one."""
 
     state_version = HiddenField(validators=[validation.Version()])
     checklist = SelectMultipleField(_l("Checklist"), coerce=int, choices=[], validate_choice=False)
@@ -43,8 +45,8 @@ class AcceptForm(FlaskForm):
             )
 
 
-class ReturnForm(FlaskForm):
-    """Send the latest submission back with a reason from the list and a note."""
+class ReturnForm(RatingFields, FlaskForm):
+    """Send the latest submission back with a reason from the list and a note (and a rating)."""
 
     state_version = HiddenField(validators=[validation.Version()])
     reason = SelectField(

@@ -26,6 +26,7 @@ from tracker.inbox.forms import (
 from tracker.ledger import display, holds, permissions
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
+from tracker.satisfaction import service as satisfaction
 from tracker.web import abort_if_refused, explain, parse_id, visible_deliverable
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -82,7 +83,8 @@ def accept(deliverable_id: int):
     """Accept the latest submission with every checklist point ticked."""
 
     def change(d: Deliverable, form: AcceptForm, acting: dict) -> str:
-        ledger.accept(db.session, d, checklist=[True] * form.points, **acting)
+        done = ledger.accept(db.session, d, checklist=[True] * form.points, **acting)
+        satisfaction.rate(db.session, done, **form.rated(), by=acting["by"], now=acting["now"])
         return _("Accepted: %(what)s.", what=_name(d))
 
     return _decide(deliverable_id, "accept", change)
@@ -94,9 +96,10 @@ def return_item(deliverable_id: int):
     """Send the latest submission back with a reason; the provider submits again."""
 
     def change(d: Deliverable, form: ReturnForm, acting: dict) -> str:
-        ledger.return_deliverable(
+        done = ledger.return_deliverable(
             db.session, d, reason=form.reason.data, note=form.note.data, **acting
         )
+        satisfaction.rate(db.session, done, **form.rated(), by=acting["by"], now=acting["now"])
         return _("Returned to %(provider)s: %(what)s.", provider=_provider(d), what=_name(d))
 
     return _decide(deliverable_id, "return", change)

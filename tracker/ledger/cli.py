@@ -13,6 +13,8 @@ from tracker.ledger import events, holds, owners, uploads
 from tracker.ledger import service as ledger
 from tracker.ledger.models import HOLD_REASONS, Deliverable
 from tracker.org import service as org
+from tracker.satisfaction import cli as rating
+from tracker.satisfaction import service as satisfaction
 
 
 def register(group: AppGroup) -> None:
@@ -203,11 +205,14 @@ def deliverable_submit(deliverable_id, by, at, reason, reference, amount, note, 
 
 @command(deliverable_cli, "accept")
 @with_common
-def deliverable_accept(deliverable_id, by, at):
-    """Accept a submitted deliverable (its checklist is taken as all ticked)."""
+@rating.options
+def deliverable_accept(deliverable_id, by, at, rating_, tags):
+    """Accept a submitted deliverable (its checklist is taken as all ticked), rated 1-5 with
+    tags if --rating is given."""
     deliverable, person, now = _acting(deliverable_id, by, at)
-    ledger.accept(db.session, deliverable, by=person, now=now)
-    return _done(deliverable, "")
+    done = ledger.accept(db.session, deliverable, by=person, now=now)
+    rated = satisfaction.rate(db.session, done, rating=rating_, tags=tags, by=person, now=now)
+    return _rated(_done(deliverable, ""), rated)
 
 
 @command(deliverable_cli, "return")
@@ -216,13 +221,23 @@ def deliverable_accept(deliverable_id, by, at):
     "--reason", required=False, default=None, help="incomplete, unsigned, wrong_amount or other"
 )
 @click.option("--note", default=None)
-def deliverable_return(deliverable_id, by, at, reason, note):
-    """Return a submitted deliverable with a reason."""
+@rating.options
+def deliverable_return(deliverable_id, by, at, reason, note, rating_, tags):
+    """Return a submitted deliverable with a reason (rated 1-5 with tags if --rating)."""
     deliverable, person, now = _acting(deliverable_id, by, at)
-    ledger.return_deliverable(
+    done = ledger.return_deliverable(
         db.session, deliverable, by=person, now=now, reason=reason or "", note=note
     )
-    return _done(deliverable, f"({reason})")
+    rated = satisfaction.rate(db.session, done, rating=rating_, tags=tags, by=person, now=now)
+    return _rated(_done(deliverable, f"({reason})"), rated)
+
+
+def _rated(done: tuple[dict, str], rated) -> tuple[dict, str]:
+    """The deliverable's row with the rating given (None: not rated)."""
+    row, text = done
+    row["rating"] = rated.rating if rated is not None else None
+    row["tags"] = list(rated.tags) if rated is not None else []
+    return row, text + (f", rated {rated.rating}" if rated is not None else "")
 
 
 @command(deliverable_cli, "waive")

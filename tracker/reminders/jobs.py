@@ -122,8 +122,14 @@ def remove_orphan_evidence(now: datetime) -> uploads.OrphanReport:
 
 
 def write_reminders(now: datetime) -> int:
-    """Write what the policy wants at `now` into the outbox."""
-    return _retrying(lambda: service.enqueue(db.session, now))
+    """Write what the policy wants at `now` into the outbox, and the survey reminders due
+    (tracker.satisfaction.reminders)."""
+    from tracker.satisfaction import reminders as survey
+
+    conf = settings()
+    return _retrying(
+        lambda: service.enqueue(db.session, now) + survey.remind(db.session, now, conf)
+    )
 
 
 def compose(now: datetime) -> int:

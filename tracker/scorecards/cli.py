@@ -6,6 +6,7 @@ import click
 from tracker import clock
 from tracker.cli import command, table
 from tracker.extensions import db
+from tracker.satisfaction import service as satisfaction
 from tracker.scorecards import promises, service
 
 COLUMNS = [
@@ -19,6 +20,8 @@ COLUMNS = [
     "waived",
     "on_time_rate",
     "first_pass_rate",
+    "csi",
+    "csi_responses",
     "mean_lateness_hours",
     "holds",
     "hold_hours",
@@ -73,6 +76,7 @@ def register(group) -> None:
                 db.session, month=month, now=now, store=scope.store, level=level
             )
         ]
+        indexes = satisfaction.csi_rows(db.session, months=[month], store=scope.store)
         items = service.adjustments(db.session, month=month, store=scope.store)
         counts = service.adjusted(
             items, ("store", "provider", "commitment" if level == "commitment" else "")
@@ -85,6 +89,8 @@ def register(group) -> None:
             row["adjustments"] = counts.get(key, empty) if closed else None
             count, seconds = held.get(key if level == "commitment" else key[:2], (0, 0))
             row["holds"], row["hold_hours"] = count, promises.hours(seconds)
+            index = satisfaction.csi_of(indexes, row["store"], row["provider"])
+            row["csi"], row["csi_responses"] = index.csi, index.responses
         columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
         if scope.closes:
             columns.append("closed_at")

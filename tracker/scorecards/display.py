@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
 from tracker.ledger.display import STATUS_LABELS
+from tracker.satisfaction.display import CSI_COLUMNS
 
 __all__ = [
     "ADJUSTMENT_HEADERS",
@@ -72,6 +73,7 @@ COLUMNS = [
     ("first_pass", _l("First pass")),
     ("on_time_pct", _l("On-time %")),
     ("first_pass_pct", _l("First-pass %")),
+    *CSI_COLUMNS,
     ("mean_lateness_hours", _l("Mean lateness (hours)")),
     ("holds", _l("Holds")),
     ("hold_hours", _l("On hold (working hours)")),

@@ -1020,10 +1020,12 @@ def _department_rows(
     by_store: bool = True,
     stores: list[Store] | None = None,
     held: dict | None = None,
+    csi: dict | None = None,
 ) -> list[dict]:
     """The month's department rows as the page and the exports show them, per store (or added
     up over the stores in scope, or only for some stores), with their holds (`held`: the
-    holds in scope, if already looked up). Two queries (one with `held`)."""
+    holds in scope, if already looked up) and satisfaction index (`csi`: its sums, if already
+    looked up). Four queries (two with `held` and `csi`)."""
     scores = scorecard(
         session,
         month=scope.month,
@@ -1055,7 +1057,27 @@ def _department_rows(
         for row in scores
     ]
     _with_holds(rows, held if held is not None else _holds(session, scope), by_store=by_store)
+    sums = csi if csi is not None else _csi_sums(session, scope, [scope.month])
+    _with_csi(rows, scope, sums, by_store)
     return rows
+
+
+def _csi_sums(session: Session, scope: Scope, months: list[str]) -> dict:
+    """What the satisfaction index of the months in scope is made of (`satisfaction.service`).
+    Two queries."""
+    from tracker.satisfaction import service as satisfaction
+
+    return satisfaction.csi_sums(session, months=months, store=scope.store, provider=scope.provider)
+
+
+def _with_csi(rows: list[dict], scope: Scope, sums: dict, by_store: bool) -> None:
+    """Each department row's satisfaction index, with the responses behind it."""
+    from tracker.satisfaction import service as satisfaction
+
+    found = satisfaction.csi_from(sums, months=[scope.month], by_store=by_store)
+    for row in rows:
+        index = satisfaction.csi_of(found, row["store"], row["provider"])
+        row["csi"], row["csi_responses"] = index.csi, index.responses
 
 
 def _holds(session: Session, scope: Scope) -> dict:
@@ -1144,15 +1166,16 @@ def page(
     totals, pager = None, None
     items = _scope_adjustments(session, scope)
     held = _holds(session, scope)
+    months = previous_months(scope.month)
+    csi = _csi_sums(session, scope, months)
     if scope.store is None:
-        totals = _department_rows(session, scope, now, lang, by_store=False, held=held)
+        totals = _department_rows(session, scope, now, lang, by_store=False, held=held, csi=csi)
         _beside(totals, scope, items, by_store=False)
         stores, pager = page_of_stores(scope.stores, page_number)
-        rows = _department_rows(session, scope, now, lang, stores=stores, held=held)
+        rows = _department_rows(session, scope, now, lang, stores=stores, held=held, csi=csi)
     else:
-        rows = _department_rows(session, scope, now, lang, held=held)
+        rows = _department_rows(session, scope, now, lang, held=held, csi=csi)
     _beside(rows, scope, items, by_store=True)
-    months = previous_months(scope.month)
     by_provider: dict[str, dict[str, ScoreRow]] = {}
     for row in trend(
         session,
@@ -1180,11 +1203,21 @@ def page(
         "months": months,
         "trend": by_provider,
         "chart": _chart(scope, months, by_provider, lang),
+        "csi_trend": _csi_trend(csi),
         "reason_table": reason_table,
         "adjustments": items,
         "turnaround": _turnaround_rows(session, scope, lang),
         **risk_views(session, scope, now),
     }
+
+
+def _csi_trend(sums: dict) -> dict:
+    """The satisfaction index of each department and month of the trend, keyed (provider
+    code, month), across the stores in scope."""
+    from tracker.satisfaction import service as satisfaction
+
+    found = satisfaction.csi_from(sums, by_store=False, by_month=True)
+    return {key[1:]: index for key, index in found.items()}
 
 
 def _turnaround_rows(session: Session, scope: Scope, lang: str) -> list[dict]:

@@ -13,6 +13,7 @@ from tracker.errors import NotAllowed, NotFound
 from tracker.extensions import db
 from tracker.ledger.models import RETURN_REASONS
 from tracker.paging import page_number
+from tracker.satisfaction.display import CSI_HELP
 from tracker.scorecards import display, exports, permissions, service
 from tracker.scorecards.forms import ScopeForm
 
@@ -30,6 +31,7 @@ def labels():
         "band_label": display.band_label,
         "status_labels": display.STATUS_LABELS,
         "percent": service.percent,
+        "csi_help": CSI_HELP,
     }
 
 
