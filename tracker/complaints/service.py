@@ -298,14 +298,12 @@ def reassign(
     return c
 
 
-def history(session: Session, c: Complaint) -> list[AuditEntry]:
+def history_query(c: Complaint) -> Select:
     """The complaint's audit entries, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.entity == "complaint", AuditEntry.entity_id == c.id)
-            .order_by(AuditEntry.id)
-        )
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.entity == "complaint", AuditEntry.entity_id == c.id)
+        .order_by(AuditEntry.id)
     )
 
 
