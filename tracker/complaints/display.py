@@ -134,3 +134,11 @@ def done(c: Complaint) -> str:
 def context() -> dict:
     """What every complaints template has: the reader's language and the clock's now."""
     return {"lang": str(get_locale() or "zh"), "now": clock.now()}
+
+
+# The scorecard's columns of the complaints about each department (scorecards.display.COLUMNS).
+SCORECARD_COLUMNS = [
+    ("complaints", _l("Complaints")),
+    ("complaints_answered_in_time", _l("Complaints answered in time")),
+    ("complaints_in_time_pct", _l("Complaints answered in time %")),
+]

@@ -5,6 +5,7 @@ import click
 
 from tracker import clock
 from tracker.cli import command, table
+from tracker.complaints import service as complaints
 from tracker.extensions import db
 from tracker.scorecards import promises, service
 
@@ -22,6 +23,8 @@ COLUMNS = [
     "mean_lateness_hours",
     "holds",
     "hold_hours",
+    "complaints",
+    "complaints_answered_in_time",
 ]
 RECEIVER_COLUMNS = [
     "store",
@@ -74,6 +77,7 @@ def register(group) -> None:
             )
         ]
         items = service.adjustments(db.session, month=month, store=scope.store)
+        complained = complaints.counts(db.session, month=month, store=scope.store)
         counts = service.adjusted(
             items, ("store", "provider", "commitment" if level == "commitment" else "")
         )
@@ -85,6 +89,8 @@ def register(group) -> None:
             row["adjustments"] = counts.get(key, empty) if closed else None
             count, seconds = held.get(key if level == "commitment" else key[:2], (0, 0))
             row["holds"], row["hold_hours"] = count, promises.hours(seconds)
+            filed, in_time = complained.get(key[:2], (0, 0))
+            row["complaints"], row["complaints_answered_in_time"] = filed, in_time
         columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
         if scope.closes:
             columns.append("closed_at")

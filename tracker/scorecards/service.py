@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import code_order, get_commitment
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
+from tracker.complaints import service as complaints
 from tracker.errors import N_, BadInput
 from tracker.ledger.models import (
     FINAL_STATUSES,
@@ -1020,6 +1021,7 @@ def _department_rows(
     by_store: bool = True,
     stores: list[Store] | None = None,
     held: dict | None = None,
+    complained: dict | None = None,
 ) -> list[dict]:
     """The month's department rows as the page and the exports show them, per store (or added
     up over the stores in scope, or only for some stores), with their holds (`held`: the
@@ -1055,7 +1057,27 @@ def _department_rows(
         for row in scores
     ]
     _with_holds(rows, held if held is not None else _holds(session, scope), by_store=by_store)
+    if complained is None:
+        complained = complaints.counts(session, month=scope.month, store=scope.store)
+    _with_complaints(rows, complained, by_store=by_store)
     return rows
+
+
+def _with_complaints(rows: list[dict], found: dict, *, by_store: bool) -> None:
+    """Each department row's complaints filed that month (`complaints.service.counts`): how
+    many, how many answered in time, and that share."""
+    if not by_store:  # added up over the stores
+        totals: dict = {}
+        for (_store, provider), (filed, in_time) in found.items():
+            before = totals.get(provider, (0, 0))
+            totals[provider] = (before[0] + filed, before[1] + in_time)
+    for row in rows:
+        if by_store:
+            filed, in_time = found.get((row["store"], row["provider"]), (0, 0))
+        else:
+            filed, in_time = totals.get(row["provider"], (0, 0))
+        row["complaints"], row["complaints_answered_in_time"] = filed, in_time
+        row["complaints_in_time_pct"] = percent(in_time / filed) if filed else None
 
 
 def _holds(session: Session, scope: Scope) -> dict:
@@ -1144,13 +1166,18 @@ def page(
     totals, pager = None, None
     items = _scope_adjustments(session, scope)
     held = _holds(session, scope)
+    complained = complaints.counts(session, month=scope.month, store=scope.store)
     if scope.store is None:
-        totals = _department_rows(session, scope, now, lang, by_store=False, held=held)
+        totals = _department_rows(
+            session, scope, now, lang, by_store=False, held=held, complained=complained
+        )
         _beside(totals, scope, items, by_store=False)
         stores, pager = page_of_stores(scope.stores, page_number)
-        rows = _department_rows(session, scope, now, lang, stores=stores, held=held)
+        rows = _department_rows(
+            session, scope, now, lang, stores=stores, held=held, complained=complained
+        )
     else:
-        rows = _department_rows(session, scope, now, lang, held=held)
+        rows = _department_rows(session, scope, now, lang, held=held, complained=complained)
     _beside(rows, scope, items, by_store=True)
     months = previous_months(scope.month)
     by_provider: dict[str, dict[str, ScoreRow]] = {}
