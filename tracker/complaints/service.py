@@ -243,10 +243,11 @@ def answer(
     if c.status != "open":
         raise BadInput(N_("only an opened complaint waiting for its answer can be answered"))
     text = _text(text, N_("the answer"))
-    in_time = now <= c.due_at and c.answered_in_time is not False
+    this_round = now <= c.due_at
+    in_time = this_round and c.answered_in_time is not False
     _changed(session, c, "open", status="answered", answer=text, answered_at=now,
              answered_in_time=in_time)  # fmt: skip
-    _audit(session, now, by, c, "answered", "open", in_time=in_time, round=c.round)
+    _audit(session, now, by, c, "answered", "open", in_time=this_round, round=c.round)
     return c
 
 
