@@ -105,6 +105,14 @@ ROUTES = [
     ("POST", "/profile/feed", EVERYONE, 302),
     ("GET", "/profile/reminders", EVERYONE, 200),
     ("POST", "/profile/reminders", EVERYONE, 302),  # what is not posted stays as it was
+    ("GET", "/complaints", EVERYONE, 200),
+    ("GET", "/complaints/new", EVERYONE, 200),
+    ("POST", "/complaints/new", EVERYONE, 400),  # the form again, with what is missing
+    ("GET", "/complaints/999999", EVERYONE, 404),
+    ("POST", "/complaints/999999/open", EVERYONE, 404),
+    ("POST", "/complaints/999999/answer", EVERYONE, 404),
+    ("POST", "/complaints/999999/close", EVERYONE, 404),
+    ("POST", "/complaints/999999/reopen", EVERYONE, 404),
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 
