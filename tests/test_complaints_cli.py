@@ -102,3 +102,14 @@ def test_another_stores_person_cannot_open_or_answer_from_the_command_line(
     assert run(runner, "open", str(cid), "--by", CLERK).exit_code == 0
     result = run(runner, "answer", str(cid), "--text", "x", "--by", "sales.head@bj01.test")
     assert result.exit_code == 2 and "only the complaint's owner" in result.output
+
+
+def test_the_demo_has_complaints_in_every_state_and_one_late(runner, session, now):
+    from tracker.complaints import service
+
+    result = runner.invoke(args=["tracker", "demo", "--months", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    found = session.query(Complaint).order_by(Complaint.id).all()
+    assert [c.status for c in found] == ["new", "open", "answered", "closed", "open", "open"]
+    assert [c.round for c in found] == [1, 1, 1, 1, 2, 1]
+    assert [service.late(c, now) for c in found] == [False, False, False, False, False, True]
