@@ -113,3 +113,21 @@ def test_the_demo_has_complaints_in_every_state_and_one_late(runner, session, no
     assert [c.status for c in found] == ["new", "open", "answered", "closed", "open", "open"]
     assert [c.round for c in found] == [1, 1, 1, 1, 2, 1]
     assert [service.late(c, now) for c in found] == [False, False, False, False, False, True]
+
+
+def test_the_scorecard_json_counts_complaints_and_those_answered_in_time(
+    runner, session, store, people, now
+):
+    from tests.pages import deliver
+
+    deliver(session, store, people["sales.clerk"])
+    first, second = filed(runner), filed(runner)
+    assert run(runner, "open", str(first), "--by", CLERK).exit_code == 0
+    assert run(runner, "answer", str(first), "--text", "ok", "--by", CLERK).exit_code == 0
+    month = now.astimezone(store.zone).strftime("%Y-%m")
+    args = ["tracker", "scorecard", "--month", month, "--level", "department", "--json"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    rows = {r["provider"]: r for r in json.loads(result.output)}
+    assert (rows["sales"]["complaints"], rows["sales"]["complaints_answered_in_time"]) == (2, 1)
+    assert second and all(r["complaints"] == 0 for p, r in rows.items() if p != "sales")
