@@ -1,5 +1,6 @@
-"""The ledger, the inbox and the complaints read as their areas: thin views, no reaching into another area's
-views or private names, no import of the scorecards (they listen to the ledger's signal)."""
+"""The ledger, the inbox and the complaints read as their areas: thin views, no reaching into
+another area's views or private names, no import of the scorecards (they listen to the ledger's
+signal)."""
 
 import ast
 from pathlib import Path
