@@ -104,7 +104,7 @@ def test_the_department_then_the_owner_then_the_ladder_until_it_is_answered(
     db.session.commit()
     pass_at(sh(2026, 10, 14, 9, 5), robots_clock)  # two working days late: the lead, if any
     pass_at(sh(2026, 10, 15, 9, 5), robots_clock)
-    got = complaint_items(smtp.wait_for(count + 3)) - complaint_items(smtp.handler.taken()[:5])
+    got = complaint_items(smtp.wait_for(count + 4)) - complaint_items(smtp.handler.taken()[:5])
     assert got == Counter(
         {
             (owner.email, "complaint_due", urgent.id, 1): 1,
@@ -113,6 +113,8 @@ def test_the_department_then_the_owner_then_the_ladder_until_it_is_answered(
             (people["insurance.head"].email, "complaint_esc", ignored.id, 11): 1,
             # The one left unanswered reaches the lead; the answered one does not.
             ("lead@sh01.test", "complaint_esc", ignored.id, 12): 1,
+            # The answer goes to the complainant, with the next pass.
+            (filed_by.email, "complaint_ans", urgent.id, 1): 1,
         }
     )
 
@@ -142,13 +144,17 @@ def test_what_waits_is_dropped_once_opened_or_answered(shop, smtp, robots_clock)
     pass_at(sh(2026, 10, 13, 9, 5), robots_clock)
     db.session.expire_all()
     items = db.session.scalars(db.select(OutboxItem).order_by(OutboxItem.id)).all()
-    assert {i.status for i in items} == {"cancelled"}
-    assert {(i.kind, i.cancelled_reason) for i in items} == {
-        ("complaint", "answered"),
-        ("complaint_due", "answered"),
-        ("complaint", "opened"),
+    assert {(i.kind, i.status, i.cancelled_reason) for i in items} == {
+        ("complaint", "cancelled", "answered"),
+        ("complaint_due", "cancelled", "answered"),
+        ("complaint", "cancelled", "opened"),
+        ("complaint_ans", "sent", None),  # the answer, to the complainant
     }
-    assert smtp.handler.taken() == []
+    (told,) = smtp.wait_for(1)
+    assert complaint_items([told]) == Counter(
+        {(filed_by.email, "complaint_ans", late_one.id, 1): 1}
+    )
+    assert "done" in told.html
 
 
 def test_a_reopened_complaint_tells_its_owner_and_reminds_again(shop, smtp, robots_clock):
@@ -165,4 +171,6 @@ def test_a_reopened_complaint_tells_its_owner_and_reminds_again(shop, smtp, robo
     got = complaint_items(smtp.wait_for(2))
     assert got[(owner.email, "complaint", c.id, 2)] == 1
     assert got[(owner.email, "complaint_due", c.id, 2)] == 1
+    # The first answer's notice to the complainant went stale with the reopening.
+    assert not any(kind == "complaint_ans" for _e, kind, _c, _s in got)
     assert "Complaint reopened" in smtp.handler.taken()[0].html

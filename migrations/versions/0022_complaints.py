@@ -5,8 +5,8 @@ Revises: 0021
 
 `complaint`: one person's complaint about a department's service in their store, its severity,
 its owner (the first of the department to open it), its answer time and answer
-(tracker.complaints). The outbox's items may be about a complaint (`complaint_id`), of three
-new kinds: `complaint`, `complaint_due`, `complaint_esc`.
+(tracker.complaints). The outbox's items may be about a complaint (`complaint_id`), of four
+new kinds: `complaint`, `complaint_due`, `complaint_esc`, `complaint_ans`.
 """
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ OLD_KINDS = (
     "before", "due", "overdue", "escalation", "summary", "decision", "decision_head",
     "returned", "waived", "handed_in", "requested",
 )  # fmt: skip
-KINDS = (*OLD_KINDS, "complaint", "complaint_due", "complaint_esc")
+KINDS = (*OLD_KINDS, "complaint", "complaint_due", "complaint_esc", "complaint_ans")
 SEVERITIES = ("urgent", "high", "normal", "low")
 STATUSES = ("new", "open", "answered", "closed")
 

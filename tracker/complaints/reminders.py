@@ -9,9 +9,11 @@ Kinds (`outbox_item.kind`, the item's `complaint_id` set):
   one to the department's clerks (heads when it has none);
 - `complaint_esc`: the escalation ladder (`LADDER`, as a commitment's): the department's heads
   once the answer is a working day late, the store's leads after two (step = round * 10 + the
-  rung's working days).
+  rung's working days);
+- `complaint_ans`: the answer, to the complainant (step = the round); dropped once they close
+  or reopen it.
 
-All stop once the complaint is answered; a reopen starts a new round with new keys. Pure
+The first three stop once the complaint is answered; a reopen starts a new round with new keys. Pure
 functions of rows and `now`; the reminders' pass and composer call them."""
 
 from datetime import datetime
@@ -24,8 +26,8 @@ from tracker.complaints.models import Complaint
 from tracker.errors import N_
 from tracker.reminders.policy import WorkingTime, ladder_of, overdue_at, overdue_days
 
-NOTICE, DUE, ESCALATION = "complaint", "complaint_due", "complaint_esc"
-KINDS = (NOTICE, DUE, ESCALATION)
+NOTICE, DUE, ESCALATION, ANSWERED = "complaint", "complaint_due", "complaint_esc", "complaint_ans"
+KINDS = (NOTICE, DUE, ESCALATION, ANSWERED)
 # The complaints' escalation ladder, in working days after the answer time (docs/complaints.md).
 LADDER = ladder_of({"ladder": [{"to": "heads", "after": 1}, {"to": "leads", "after": 2}]})
 
@@ -37,6 +39,10 @@ def key(complaint_id: int, kind: str, step: int, person_id: int) -> str:
 
 def stale(kind: str, step: int, status: str, round_: int) -> str | None:
     """Why a complaint's item must not be sent any more, or None."""
+    if kind == ANSWERED:
+        if step != round_:
+            return "reopened"
+        return None if status == "answered" else status
     if status not in ("new", "open"):
         return "answered"
     if kind == NOTICE:
@@ -108,6 +114,7 @@ LABELS = {
     NOTICE: N_("New complaint about your department"),
     DUE: N_("Complaint not answered in time"),
     ESCALATION: N_("Escalated: a complaint is not answered"),
+    ANSWERED: N_("Your complaint is answered"),
 }
 SEVERITY_NAMES = {
     "urgent": N_("urgent"),
@@ -137,10 +144,14 @@ def entry(it, base_url: str) -> dict:
             name=c.filed_by.name,
         ),
         "detail": _(
+            "Answered by %(owner)s: close it, or reopen it if it is not resolved", owner=owner
+        )
+        if it.kind == ANSWERED
+        else _(
             "To be answered by %(time)s · owner: %(owner)s",
             time=c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             owner=owner,
         ),
-        "what": c.what[:300],
+        "what": (c.answer or "")[:300] if it.kind == ANSWERED else c.what[:300],
         "url": f"{base_url.rstrip('/')}/complaints/{c.id}",
     }

@@ -248,6 +248,12 @@ def answer(
     _changed(session, c, "open", status="answered", answer=text, answered_at=now,
              answered_in_time=in_time)  # fmt: skip
     _audit(session, now, by, c, "answered", "open", in_time=this_round, round=c.round)
+    if c.filed_by.active:
+        wt = WorkingTime(c.store, store_calendar(session, c.store))
+        k, fields = complaint_reminders.item(
+            c, complaint_reminders.ANSWERED, c.round, c.filed_by, wt.next_open(now)
+        )
+        reminders.write_items(session, {k: fields}, now)
     return c
 
 

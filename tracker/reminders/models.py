@@ -15,8 +15,9 @@ from tracker.types import UTCDateTime
 # The instant notices (tracker.reminders.notices): an item returned or waived, something handed
 # in, a request raised.
 NOTICE_KINDS = ("returned", "waived", "handed_in", "requested")
-# A complaint's notice, answer time passed, escalation (tracker.complaints.reminders).
-COMPLAINT_KINDS = ("complaint", "complaint_due", "complaint_esc")
+# A complaint's notice, answer time passed, escalation, its answer to the complainant
+# (tracker.complaints.reminders).
+COMPLAINT_KINDS = ("complaint", "complaint_due", "complaint_esc", "complaint_ans")
 ITEM_KINDS = (
     "before",
     "due",
