@@ -174,3 +174,26 @@ def test_a_reopened_complaint_tells_its_owner_and_reminds_again(shop, smtp, robo
     # The first answer's notice to the complainant went stale with the reopening.
     assert not any(kind == "complaint_ans" for _e, kind, _c, _s in got)
     assert "Complaint reopened" in smtp.handler.taken()[0].html
+
+
+def test_the_departments_robot_is_told_of_a_new_complaint_in_the_stores_language(
+    shop, smtp, robot_server, robots_clock
+):
+    from tracker.channels import service as channels
+    from tracker.org import service as org
+
+    store, people = shop
+    channels.set_robot(db.session, store=store, department=org.get_department(db.session, "sales"),
+                       kind="wecom", url=robot_server.wecom_url("sales-key"), secret=None,
+                       now=sh(2026, 10, 9, 10), allowed_hosts={"127.0.0.1"})  # fmt: skip
+    db.session.commit()
+    c = service.file(db.session, by=people["finance.clerk"], department="sales",
+                     what="发票没有盖章", severity="high", now=sh(2026, 10, 12, 10))  # fmt: skip
+    db.session.commit()
+    pass_at(sh(2026, 10, 12, 10, 5), robots_clock)
+    pass_at(sh(2026, 10, 12, 10, 10), robots_clock)
+    got = [(g.robot, g.text) for g in robot_server.taken()]
+    assert robot_server.problems == []
+    assert len(got) == 1 and got[0][0] == "sales-key"
+    assert f"新投诉 #{c.id}" in got[0][1] and f"/complaints/{c.id})" in got[0][1]
+    assert "发票没有盖章" in got[0][1] and "高" in got[0][1]
