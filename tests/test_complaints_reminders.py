@@ -15,6 +15,7 @@ from tests import factories
 from tests.reminders_smtp import robot_apps, small_store
 from tracker.complaints import service
 from tracker.extensions import db
+from tracker.org.models import Person
 from tracker.reminders import jobs
 from tracker.reminders.models import OutboxItem
 
@@ -197,3 +198,25 @@ def test_the_departments_robot_is_told_of_a_new_complaint_in_the_stores_language
     assert len(got) == 1 and got[0][0] == "sales-key"
     assert f"新投诉 #{c.id}" in got[0][1] and f"/complaints/{c.id})" in got[0][1]
     assert "发票没有盖章" in got[0][1] and "高" in got[0][1]
+
+
+def test_composing_takes_the_same_statements_for_five_times_the_complaints(shop, smtp):
+    from tests.pages import counted_queries
+
+    _store, people = shop
+    monday = sh(2026, 10, 12, 10)
+
+    filers = [p.id for key, p in people.items() if not key.startswith("sales")]
+
+    def compose(count: int) -> int:
+        for n in range(count):
+            filer = db.session.get(Person, filers[n % len(filers)])
+            service.file(db.session, by=filer, department="sales",
+                         what=f"late {n}", severity="normal", now=monday)  # fmt: skip
+        db.session.commit()
+        db.session.expunge_all()  # nothing already loaded: each entry's complainant is read
+        with counted_queries() as statements:
+            assert jobs.compose(monday) == 3  # the two sales clerks and the head
+        return len(statements)
+
+    assert compose(2) == compose(10)

@@ -521,6 +521,14 @@ def compose_people(
     return sum(_write_one(session, dg) for dg in digests)
 
 
+# What a complaint's digest entry shows, loaded with the items (tracker.complaints.reminders).
+_COMPLAINT_PARTS = (
+    selectinload(Complaint.owner),
+    selectinload(Complaint.filed_by),
+    selectinload(Complaint.store),
+)
+
+
 def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
     """These people's pending items, with their people, deliverables and departments."""
     return session.scalars(
@@ -529,7 +537,7 @@ def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
         .options(
             selectinload(OutboxItem.person),
             selectinload(OutboxItem.deliverable).selectinload(Deliverable.owner),
-            selectinload(OutboxItem.complaint).selectinload(Complaint.owner),
+            selectinload(OutboxItem.complaint).options(*_COMPLAINT_PARTS),
             selectinload(OutboxItem.department),
         )
         .order_by(OutboxItem.id)
@@ -812,7 +820,7 @@ def claimed_messages(session: Session, message_ids: list[int]) -> list[OutboxMes
             selectinload(OutboxMessage.items).options(
                 selectinload(OutboxItem.person),
                 selectinload(OutboxItem.deliverable).selectinload(Deliverable.commitment),
-                selectinload(OutboxItem.complaint),
+                selectinload(OutboxItem.complaint).options(*_COMPLAINT_PARTS),
             ),
         )
         .order_by(OutboxMessage.id)
