@@ -68,7 +68,7 @@ def test_a_complaint_filed_opened_answered_closed_and_counted_on_the_scorecard(
     # 4. The Sales head's scorecard counts it, answered in time.
     _, head = sign_in(browser, live_server, "sales.head@sh01.test")
     head.goto(f"/scorecards?month={month}&store=SH01")
-    sales_row = head.locator('tr[data-store="SH01"][data-provider="sales"]').first
+    sales_row = head.locator('#complaints tr[data-store="SH01"][data-provider="sales"]')
     assert sales_row.locator('[data-measure="complaints"]').inner_text() == "1"
     assert sales_row.locator('[data-measure="complaints_in_time_pct"]').inner_text() == "100.0%"
     head.screenshot(path=str(SHOTS / "04-scorecard.png"), full_page=True)
