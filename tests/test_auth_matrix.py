@@ -111,6 +111,14 @@ ROUTES = [
     ("GET", "/survey/admin", ADMIN, 200),
     ("POST", "/survey/admin", ADMIN, 400),  # the form again, with what is missing
     ("POST", "/survey/admin/minimum", ADMIN, 400),
+    ("GET", "/complaints", EVERYONE, 200),
+    ("GET", "/complaints/new", EVERYONE, 200),
+    ("POST", "/complaints/new", EVERYONE, 400),  # the form again, with what is missing
+    ("GET", "/complaints/999999", EVERYONE, 404),
+    ("POST", "/complaints/999999/open", EVERYONE, 404),
+    ("POST", "/complaints/999999/answer", EVERYONE, 404),
+    ("POST", "/complaints/999999/close", EVERYONE, 404),
+    ("POST", "/complaints/999999/reopen", EVERYONE, 404),
     ("POST", "/logout", EVERYONE, 302),  # last: it signs the person out
 ]
 

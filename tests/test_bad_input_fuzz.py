@@ -118,6 +118,14 @@ ROUTES = [
         SCOPE + ["measure", "commitment", "reason", "bucket", "backlog"],
     ),
     (FINANCE, "GET", "/inbox", None, []),
+    (FINANCE, "GET", "/complaints", None, ["page", "mine_page"]),
+    (
+        FINANCE,
+        "POST",
+        "/complaints/new",
+        "/complaints/new",
+        ["department", "severity", "what", "deliverable", "reference"],
+    ),
     (
         FINANCE,
         "POST",

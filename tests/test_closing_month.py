@@ -323,8 +323,9 @@ def test_a_closed_months_scorecard_page_runs_a_constant_number_of_queries(
     # The person, the stores with their closes, the departments, the page's four, the age bands
     # and the amounts at risk of the month and of the backlog, the menu's inbox check, the holds
     # and the receivers' turnaround, the satisfaction index (the minimum of answers, then the
-    # ratings and survey answers together): the close costs an open month nothing.
-    assert len(open_page) == 15, "\n".join(s[:150] for s in open_page)
+    # ratings and survey answers together), the complaints of the month: the close costs an
+    # open month nothing.
+    assert len(open_page) == 16, "\n".join(s[:150] for s in open_page)
     assert len(closed_page) == len(open_page) + 1  # the adjustments
     sh01 = get_store(session, "SH01")
     for day in range(1, 20):

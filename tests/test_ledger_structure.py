@@ -1,5 +1,6 @@
-"""The ledger and the inbox read as their areas: thin views, no reaching into another area's
-views or private names, no import of the scorecards (they listen to the ledger's signal)."""
+"""The ledger, the inbox and the complaints read as their areas: thin views, no reaching into
+another area's views or private names, no import of the scorecards (they listen to the ledger's
+signal)."""
 
 import ast
 from pathlib import Path
@@ -7,10 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted((ROOT / "tracker" / "ledger").glob("*.py")) + sorted(
-    (ROOT / "tracker" / "inbox").glob("*.py")
-)
-VIEWS = [ROOT / "tracker" / "ledger" / "views.py", ROOT / "tracker" / "inbox" / "views.py"]
+AREAS = ("ledger", "inbox", "complaints")
+MODULES = [p for area in AREAS for p in sorted((ROOT / "tracker" / area).glob("*.py"))]
+VIEWS = [ROOT / "tracker" / area / "views.py" for area in AREAS]
 
 
 def _imports(path: Path) -> list[tuple[str, str]]:

@@ -72,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.closing import cli as closing_cli
     from tracker.closing.views import bp as closing_bp
     from tracker.cockpit.views import bp as cockpit_bp
+    from tracker.complaints import cli as complaints_cli
+    from tracker.complaints.views import bp as complaints_bp
     from tracker.feeds import cli as feeds_cli
     from tracker.feeds.views import bp as feeds_bp
     from tracker.home import bp as home_bp
@@ -95,7 +97,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     guard.init_app(app)  # before the blueprints: their `<int:...>` rules use its converter
     # Each area keeps its commands in its own cli.py; all hang on the one `tracker` group.
     areas = (org_cli, catalog_cli, calendar_cli, ledger_cli, reminders_cli, scorecards_cli)
-    for area in (*areas, closing_cli, imports_cli, feeds_cli, api_cli, satisfaction_cli):
+    areas += (closing_cli, imports_cli, feeds_cli, api_cli, satisfaction_cli, complaints_cli)
+    for area in areas:
         area.register(tracker_cli)
     scorecards_listeners.connect()
     app.cli.add_command(tracker_cli)
@@ -114,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(satisfaction_bp)
+    app.register_blueprint(complaints_bp)
     api_docs.init_app(app)
     return app
 

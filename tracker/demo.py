@@ -14,6 +14,7 @@ from tracker import files
 from tracker.calendar.service import store_calendar
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import load_catalog
+from tracker.complaints import service as complaints
 from tracker.ledger import service as ledger
 from tracker.ledger.models import Deliverable
 from tracker.org import service as org
@@ -112,6 +113,7 @@ def build_demo(
             session, store, people, now=now, months=months, rng=rng, upload_dir=Path(upload_dir)
         )
         _satisfaction(session, store, people, now=now, rng=random.Random(seed + 1))
+        _complaints(session, people, now)
     return {
         "store": store.code,
         "password": PASSWORD,
@@ -385,3 +387,50 @@ def _satisfaction(session: Session, store: Store, people: list[Person], *, now, 
             comment = rng.choice(COMMENTS[department.code]) if rng.random() < 0.4 else None
             answer = satisfaction.Scores(*scores, comment=comment)
             satisfaction.answer(session, person, survey, department, answer, now=now)
+
+
+# (filed by, about, severity, what, days before now, what became of it)
+COMPLAINTS = [
+    ("finance", "sales", "normal", "交车资料缺少客户签字，已第三次催要。", 0.05, "new"),
+    ("loans", "sales", "high", "Deposit slip for D-2041 was sent to the wrong email.", 1, "open"),
+    ("finance", "insurance", "normal", "保单金额与合同不符，需要重新出具。", 3, "answered"),
+    ("finance", "loans", "low", "放款通知晚了两天才转给财务。", 12, "closed"),
+    (
+        "sales",
+        "service",
+        "high",
+        "Repair invoice handed over without the work order.",
+        1.2,
+        "reopened",
+    ),
+    ("hr", "insurance", "urgent", "员工车险续保未处理，已过期。", 9, "late"),
+]
+
+
+def _complaints(session: Session, people: list[Person], now: datetime) -> None:
+    """A few complaints in each state: new, opened, answered, closed, reopened, one late."""
+    first = {}
+    for p in people:
+        first.setdefault((p.department.code, p.role), p)
+    for by, about, severity, what, days, state in COMPLAINTS:
+        at = now - timedelta(days=days)
+        filer, handler = first[(by, "clerk")], first[(about, "clerk")]
+        c = complaints.file(
+            session, by=filer, department=about, what=what, severity=severity, now=at
+        )
+        if state == "new":
+            continue
+        complaints.open_(session, c.id, by=handler, now=at + timedelta(minutes=20))
+        if state in ("open", "late"):
+            continue
+        answered = at + timedelta(hours=2)
+        complaints.answer(
+            session, c.id, by=handler, text="已处理，抱歉。 Done, sorry.", now=answered
+        )
+        if state == "closed":
+            complaints.close(session, c.id, by=filer, now=answered + timedelta(hours=3))
+        elif state == "reopened":
+            complaints.reopen(
+                session, c.id, by=filer, note="Still missing the work order.",
+                now=answered + timedelta(days=1),
+            )  # fmt: skip

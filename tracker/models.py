@@ -6,6 +6,7 @@ from tracker.calendar.models import CalendarOverride, OfficialDay
 from tracker.catalog.models import Commitment, CommitmentVersion
 from tracker.channels.models import Robot, RobotMessage
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
+from tracker.complaints.models import Complaint
 from tracker.feeds.models import FeedKey
 from tracker.imports.models import ImportedFile, ImportMapping
 from tracker.ledger.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "CommitmentOwner",
     "CommitmentVersion",
     "DecisionRating",
+    "Complaint",
     "Deliverable",
     "Department",
     "EventType",

@@ -9,6 +9,7 @@ from tracker.admin.permissions import can_administer
 from tracker.closing.display import MENU_LABEL as CLOSE_LABEL
 from tracker.closing.permissions import can_close
 from tracker.cockpit.permissions import has_cockpit
+from tracker.complaints.display import MENU_LABEL as COMPLAINTS_LABEL
 from tracker.extensions import db
 from tracker.ledger.permissions import has_inbox
 from tracker.satisfaction.display import MENU_LABEL as SURVEY_LABEL
@@ -22,6 +23,7 @@ MENU = [
     ("ledger.record_event", _l("Record an event"), lambda p: True),
     ("ledger.deal_file", _l("Deal file"), lambda p: True),
     ("inbox.index", _l("Receiving inbox"), lambda p: has_inbox(db.session, p)),
+    ("complaints.index", COMPLAINTS_LABEL, lambda p: True),
     ("scorecards.index", _l("Scorecards"), can_see_scorecards),
     ("closing.index", CLOSE_LABEL, can_close),
     ("satisfaction.index", SURVEY_LABEL, lambda p: may_answer(p) or sees_results(p)),

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.complaints import reminders as complaints
 from tracker.errors import N_
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Person
@@ -24,6 +25,7 @@ RUNG_NAMES = {
 # The order of the digest's sections: the instant notices first.
 NOTICES = ("returned", "waived", "requested", "handed_in")
 SECTIONS = (
+    *complaints.KINDS,
     *NOTICES,
     *("escalation", "decision_head", "overdue", "due", "decision", "before", "summary"),
 )
@@ -67,6 +69,13 @@ def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int
     deliverable with nothing but notices has the latest as its entry, the others with it."""
     chosen, result, notices = {}, [], defaultdict(list)
     for item in items:
+        if item.complaint_id is not None:  # one entry per complaint, its latest item
+            key = ("c", item.complaint_id)
+            rank = (complaints.KINDS.index(item.kind), item.step)
+            best = chosen.get(key)
+            if best is None or rank > (complaints.KINDS.index(best.kind), best.step):
+                chosen[key] = item
+            continue
         if item.kind == "summary":
             result.append((item.kind, item.step, item, []))
             continue
@@ -80,6 +89,9 @@ def _one_per_deliverable(items, now: datetime | None, wt) -> list[tuple[str, int
         if best is None or rank > (order.index(best.kind), best.step):
             chosen[key] = item
     for (deliverable_id, _decision), item in sorted(chosen.items(), key=lambda c: c[0][1]):
+        if deliverable_id == "c":
+            result.append((item.kind, item.step, item, []))
+            continue
         step = item.step
         if item.kind in ("overdue", "escalation") and now is not None and wt is not None:
             step = max(overdue_days(item.deliverable.due_at, now, wt), 1)
@@ -153,7 +165,9 @@ def entries(
     for kind, step, item, notices in sorted(chosen, key=lambda c: (SECTIONS.index(c[0]), c[2].id)):
         entry = {"kind": kind, "step": step, "key": item.key, "decide_by": None}
         entry["notices"] = [_notice(n) for n in sorted(notices, key=lambda n: n.id)]
-        if item.kind == "summary":
+        if item.complaint_id is not None:
+            entry.update(complaints.entry(item, base_url))
+        elif item.kind == "summary":
             ids = (item.payload or {}).get("deliverables", [])
             if listed is not None:
                 rows = sorted((listed[i] for i in ids), key=lambda d: (d.due_at, d.id))

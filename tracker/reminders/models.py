@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.complaints.models import Complaint
 from tracker.extensions import db
 from tracker.ledger.models import Deliverable
 from tracker.org.models import Department, Person, Store
@@ -14,6 +15,9 @@ from tracker.types import UTCDateTime
 # The instant notices (tracker.reminders.notices): an item returned or waived, something handed
 # in, a request raised.
 NOTICE_KINDS = ("returned", "waived", "handed_in", "requested")
+# A complaint's notice, answer time passed, escalation, its answer to the complainant
+# (tracker.complaints.reminders).
+COMPLAINT_KINDS = ("complaint", "complaint_due", "complaint_esc", "complaint_ans")
 ITEM_KINDS = (
     "before",
     "due",
@@ -23,6 +27,7 @@ ITEM_KINDS = (
     "decision",
     "decision_head",
     *NOTICE_KINDS,
+    *COMPLAINT_KINDS,
 )
 ITEM_STATUSES = ("pending", "batched", "sent", "cancelled", "failed")
 MESSAGE_STATUSES = ("pending", "sent", "failed", "cancelled")
@@ -46,6 +51,7 @@ class OutboxItem(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     step: Mapped[int] = mapped_column(default=0)
     deliverable_id: Mapped[int | None] = mapped_column(ForeignKey("deliverable.id"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
@@ -58,6 +64,7 @@ class OutboxItem(db.Model):
     cancelled_reason: Mapped[str | None] = mapped_column(String(40))
 
     deliverable: Mapped[Deliverable | None] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
     department: Mapped[Department | None] = relationship()
     person: Mapped[Person] = relationship()
     store: Mapped[Store] = relationship()

@@ -19,12 +19,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.calendar.service import store_calendars
 from tracker.catalog.models import Commitment, CommitmentVersion
+from tracker.complaints import reminders as complaints
+from tracker.complaints.models import Complaint
 from tracker.errors import N_, BadInput, NotFound
 from tracker.ledger.models import OPEN_STATUSES, Deliverable
 from tracker.ledger.turnaround import decision_policy
 from tracker.org.models import Person, Store
 from tracker.reminders import digest, transport
 from tracker.reminders.models import (
+    COMPLAINT_KINDS,
     MESSAGE_STATUSES,
     NOTICE_KINDS,
     OutboxItem,
@@ -182,6 +185,7 @@ def enqueue(session: Session, now: datetime) -> int:
     del rows
     written += _insert_new(session, wanted, now)
     written += _insert_new(session, _decisions(session, now, wts, staff), now)
+    written += _insert_new(session, complaints.wanted(session, now, wts, staff), now)
     return written + _insert_new(session, _summaries(session, now, wts, staff), now)
 
 
@@ -313,6 +317,12 @@ def _insert_ignoring_clashes(session: Session):
     return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
 
 
+def write_items(session: Session, wanted: dict[str, dict], now: datetime) -> int:
+    """Write these outbox items (fields by key) whose keys are not there yet; how many were
+    written. For the areas' instant notices (a complaint filed or reopened)."""
+    return _insert_new(session, wanted, now)
+
+
 def _insert_new(session: Session, wanted: dict[str, dict], now: datetime) -> int:
     """Insert the wanted items (each with the same fields) whose keys are not in the outbox
     yet, CHUNK at a time; a key another process wrote a moment ago is skipped by the database
@@ -364,6 +374,9 @@ def _why_stale(
         if live != ids:
             item.payload = {"deliverables": live}
         return None
+    if item.kind in COMPLAINT_KINDS:
+        c = item.complaint
+        return complaints.stale(item.kind, item.step, c.status, c.round)
     d = item.deliverable
     if d.commitment.retired_at is not None:
         return "retired"
@@ -508,6 +521,14 @@ def compose_people(
     return sum(_write_one(session, dg) for dg in digests)
 
 
+# What a complaint's digest entry shows, loaded with the items (tracker.complaints.reminders).
+_COMPLAINT_PARTS = (
+    selectinload(Complaint.owner),
+    selectinload(Complaint.filed_by),
+    selectinload(Complaint.store),
+)
+
+
 def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
     """These people's pending items, with their people, deliverables and departments."""
     return session.scalars(
@@ -516,6 +537,7 @@ def _waiting_items(session: Session, person_ids: list[int]) -> list[OutboxItem]:
         .options(
             selectinload(OutboxItem.person),
             selectinload(OutboxItem.deliverable).selectinload(Deliverable.owner),
+            selectinload(OutboxItem.complaint).options(*_COMPLAINT_PARTS),
             selectinload(OutboxItem.department),
         )
         .order_by(OutboxItem.id)
@@ -728,16 +750,22 @@ def to_check(session: Session, claimed: list[Claimed], now: datetime) -> set[int
             OutboxItem.step,
             Deliverable.return_count,
             Deliverable.held_since,
+            Complaint.status,
+            Complaint.round,
         )
         .join(Person, Person.id == OutboxItem.person_id)
+        .outerjoin(Complaint, Complaint.id == OutboxItem.complaint_id)
         .outerjoin(Deliverable, Deliverable.id == OutboxItem.deliverable_id)
         .outerjoin(Commitment, Commitment.id == Deliverable.commitment_id)
         .where(_ids_in(OutboxItem.message_id, ids), OutboxItem.status == "batched")
     ).all()
     listed: dict[int, list[int]] = defaultdict(list)  # by message, what its summaries list
-    for message_id, kind, payload, active, status, retired_at, step, returns, held in rows:
+    for message_id, kind, payload, active, status, retired_at, step, returns, held, *c in rows:
         if not active:
             found.add(message_id)
+        elif kind in COMPLAINT_KINDS:
+            if complaints.stale(kind, step, *c):
+                found.add(message_id)
         elif kind == "summary":
             deliverables = (payload or {}).get("deliverables", [])
             if not deliverables:
@@ -792,6 +820,7 @@ def claimed_messages(session: Session, message_ids: list[int]) -> list[OutboxMes
             selectinload(OutboxMessage.items).options(
                 selectinload(OutboxItem.person),
                 selectinload(OutboxItem.deliverable).selectinload(Deliverable.commitment),
+                selectinload(OutboxItem.complaint).options(*_COMPLAINT_PARTS),
             ),
         )
         .order_by(OutboxMessage.id)

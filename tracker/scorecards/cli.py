@@ -5,6 +5,7 @@ import click
 
 from tracker import clock
 from tracker.cli import command, table
+from tracker.complaints import service as complaints
 from tracker.extensions import db
 from tracker.satisfaction import service as satisfaction
 from tracker.scorecards import promises, service
@@ -25,6 +26,8 @@ COLUMNS = [
     "mean_lateness_hours",
     "holds",
     "hold_hours",
+    "complaints",
+    "complaints_answered_in_time",
 ]
 RECEIVER_COLUMNS = [
     "store",
@@ -78,6 +81,7 @@ def register(group) -> None:
         ]
         indexes = satisfaction.csi_rows(db.session, months=[month], store=scope.store)
         items = service.adjustments(db.session, month=month, store=scope.store)
+        complained = complaints.counts(db.session, month=month, store=scope.store)
         counts = service.adjusted(
             items, ("store", "provider", "commitment" if level == "commitment" else "")
         )
@@ -91,6 +95,8 @@ def register(group) -> None:
             row["holds"], row["hold_hours"] = count, promises.hours(seconds)
             index = satisfaction.csi_of(indexes, row["store"], row["provider"])
             row["csi"], row["csi_responses"] = index.csi, index.responses
+            filed, in_time = complained.get(key[:2], (0, 0))
+            row["complaints"], row["complaints_answered_in_time"] = filed, in_time
         columns = [c for c in COLUMNS if level != "department" or c != "commitment"]
         if scope.closes:
             columns.append("closed_at")

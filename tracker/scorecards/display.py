@@ -4,6 +4,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tracker.complaints.display import SCORECARD_COLUMNS as COMPLAINT_COLUMNS
 from tracker.ledger.display import RETURN_REASON_LABELS as REASON_LABELS
 from tracker.ledger.display import STATUS_LABELS
 from tracker.satisfaction.display import CSI_COLUMNS
@@ -77,6 +78,7 @@ COLUMNS = [
     ("mean_lateness_hours", _l("Mean lateness (hours)")),
     ("holds", _l("Holds")),
     ("hold_hours", _l("On hold (working hours)")),
+    *COMPLAINT_COLUMNS,
 ]
 
 CHART_TITLE = _l("On-time % by month")

@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session
 from tracker.catalog.models import Commitment
 from tracker.catalog.service import code_order, get_commitment
 from tracker.closing.models import ClosedOpenItem, ClosedScore, MonthClose
+from tracker.complaints import service as complaints
 from tracker.errors import N_, BadInput
 from tracker.ledger.models import (
     FINAL_STATUSES,
@@ -1021,6 +1022,7 @@ def _department_rows(
     stores: list[Store] | None = None,
     held: dict | None = None,
     csi: dict | None = None,
+    complained: dict | None = None,
 ) -> list[dict]:
     """The month's department rows as the page and the exports show them, per store (or added
     up over the stores in scope, or only for some stores), with their holds (`held`: the
@@ -1059,6 +1061,9 @@ def _department_rows(
     _with_holds(rows, held if held is not None else _holds(session, scope), by_store=by_store)
     sums = csi if csi is not None else _csi_sums(session, scope, [scope.month])
     _with_csi(rows, scope, sums, by_store)
+    if complained is None:
+        complained = complaints.counts(session, month=scope.month, store=scope.store)
+    _with_complaints(rows, complained, by_store=by_store)
     return rows
 
 
@@ -1078,6 +1083,23 @@ def _with_csi(rows: list[dict], scope: Scope, sums: dict, by_store: bool) -> Non
     for row in rows:
         index = satisfaction.csi_of(found, row["store"], row["provider"])
         row["csi"], row["csi_responses"] = index.csi, index.responses
+
+
+def _with_complaints(rows: list[dict], found: dict, *, by_store: bool) -> None:
+    """Each department row's complaints filed that month (`complaints.service.counts`): how
+    many, how many answered in time, and that share."""
+    if not by_store:  # added up over the stores
+        totals: dict = {}
+        for (_store, provider), (filed, in_time) in found.items():
+            before = totals.get(provider, (0, 0))
+            totals[provider] = (before[0] + filed, before[1] + in_time)
+    for row in rows:
+        if by_store:
+            filed, in_time = found.get((row["store"], row["provider"]), (0, 0))
+        else:
+            filed, in_time = totals.get(row["provider"], (0, 0))
+        row["complaints"], row["complaints_answered_in_time"] = filed, in_time
+        row["complaints_in_time_pct"] = percent(in_time / filed) if filed else None
 
 
 def _holds(session: Session, scope: Scope) -> dict:
@@ -1168,13 +1190,15 @@ def page(
     held = _holds(session, scope)
     months = previous_months(scope.month)
     csi = _csi_sums(session, scope, months)
+    complained = complaints.counts(session, month=scope.month, store=scope.store)
+    both = dict(held=held, csi=csi, complained=complained)
     if scope.store is None:
-        totals = _department_rows(session, scope, now, lang, by_store=False, held=held, csi=csi)
+        totals = _department_rows(session, scope, now, lang, by_store=False, **both)
         _beside(totals, scope, items, by_store=False)
         stores, pager = page_of_stores(scope.stores, page_number)
-        rows = _department_rows(session, scope, now, lang, stores=stores, held=held, csi=csi)
+        rows = _department_rows(session, scope, now, lang, stores=stores, **both)
     else:
-        rows = _department_rows(session, scope, now, lang, held=held, csi=csi)
+        rows = _department_rows(session, scope, now, lang, **both)
     _beside(rows, scope, items, by_store=True)
     by_provider: dict[str, dict[str, ScoreRow]] = {}
     for row in trend(
