@@ -259,3 +259,19 @@ def schedulers(tmp_path):
     yield start
     for s in started:
         s.stop()
+
+
+@pytest.fixture
+def make_outbox_app(database_url, tmp_path, smtp, robots_clock):
+    """`make(**config)`: an app on the test database that mails the test's SMTP server and may
+    post to its robots, on the robots' clock (tests.reminders_smtp.robot_apps)."""
+    from tests.reminders_smtp import robot_apps
+
+    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
+        yield make
+
+
+@pytest.fixture
+def outbox_app(make_outbox_app):
+    """The reminders' and robots' tests' app (`make_outbox_app()`), its context pushed."""
+    return make_outbox_app()

@@ -22,7 +22,6 @@ from tests.reminders_smtp import (
     events,
     parse_items,
     process_env,
-    robot_apps,
     small_store,
     wait_until,
 )
@@ -42,15 +41,13 @@ ROBOTS = {"sales": "sales-key", "finance": "fin-key"}
 
 
 @pytest.fixture
-def store(database_url, tmp_path, smtp, robots_clock, robot_server):
-    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
-        make()
-        store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
-        events(db.session, store, EVENTS_AT)
-        for code, key in ROBOTS.items():
-            add_robot(db.session, store, code, robot_server.wecom_url(key), at=EVENTS_AT)
-        db.session.commit()
-        yield store
+def store(outbox_app, robot_server):
+    store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
+    events(db.session, store, EVENTS_AT)
+    for code, key in ROBOTS.items():
+        add_robot(db.session, store, code, robot_server.wecom_url(key), at=EVENTS_AT)
+    db.session.commit()
+    return store
 
 
 def both_outboxes():

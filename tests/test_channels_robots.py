@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.reminders_smtp import add_robot as shared_add_robot
-from tests.reminders_smtp import events, parse_items, robot_apps, small_store
+from tests.reminders_smtp import events, parse_items, small_store
 from tracker.channels import robots as formats
 from tracker.channels import service as channels
 from tracker.channels.models import RobotMessage
@@ -34,14 +34,8 @@ SECRET = "SECa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2"
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, smtp, robots_clock):
-    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
-        yield make
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+def app(outbox_app):
+    return outbox_app
 
 
 @pytest.fixture
@@ -172,9 +166,9 @@ def test_a_failing_robot_is_tried_again_with_back_off_and_gets_each_message_once
 
 
 def test_a_robot_failing_for_good_is_kept_as_failed_listed_and_queued_again(
-    make_app, smtp, robot_server, robots_clock
+    make_outbox_app, smtp, robot_server, robots_clock
 ):
-    app = make_app(OUTBOX_MAX_ATTEMPTS=2)
+    app = make_outbox_app(OUTBOX_MAX_ATTEMPTS=2)
     store, _ = small_store(db.session, EVENTS_AT - timedelta(days=1))
     events(db.session, store, EVENTS_AT)
     robot = add_robot(store, "sales", "wecom", robot_server.wecom_url("sales-key"))

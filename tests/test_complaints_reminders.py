@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import factories
-from tests.reminders_smtp import robot_apps, small_store
+from tests.reminders_smtp import small_store
 from tracker.complaints import service
 from tracker.extensions import db
 from tracker.org.models import Person
@@ -27,14 +27,8 @@ def sh(*args) -> datetime:
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, smtp, robots_clock):
-    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
-        yield make
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+def app(outbox_app):
+    return outbox_app
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.reminders_smtp import add_robot, events, parse_items, robot_apps, small_store
+from tests.reminders_smtp import add_robot, events, parse_items, small_store
 from tracker.catalog import service as catalog
 from tracker.extensions import db
 from tracker.ledger import owners
@@ -39,14 +39,8 @@ SETUP = sh(2026, 11, 13, 10)
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, smtp, robots_clock):
-    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
-        yield make
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+def app(outbox_app):
+    return outbox_app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.reminders_smtp import robot_apps, small_store
+from tests.reminders_smtp import small_store
 from tracker.extensions import db
 from tracker.reminders import jobs
 from tracker.reminders.models import OutboxMessage
@@ -29,14 +29,8 @@ THURSDAY = sh(2026, 11, 19, 10)  # three working days later
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, smtp, robots_clock):
-    with robot_apps(database_url, tmp_path, smtp.url, robots_clock) as make:
-        yield make
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+def app(outbox_app):
+    return outbox_app
 
 
 @pytest.fixture
