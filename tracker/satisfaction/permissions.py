@@ -39,7 +39,12 @@ def sees_results(person: Person) -> bool:
     return person.role in ("head", "lead", "admin")
 
 
+def sets_surveys(person: Person) -> bool:
+    """Administrators set the survey's dates and its minimum of answers."""
+    return person.role == "admin"
+
+
 def require_survey_admin(person: Person | None) -> None:
     """Administrators (and the operator) set the survey's dates and its minimum of answers."""
-    if person is not None and person.role != "admin":
+    if person is not None and not sets_surveys(person):
         raise NotAllowed(N_("only administrators set the survey"))

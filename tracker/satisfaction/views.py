@@ -56,7 +56,7 @@ def results():
 @login_required
 def admin():
     """Each store's survey dates by quarter, and N (the fewest answers before an aggregate)."""
-    if current_user.role != "admin":
+    if not permissions.sets_surveys(current_user):
         abort(403)
     form = SurveyDatesForm()
     if form.validate_on_submit() and pages.dates_set(db.session, current_user, form, clock.now()):
@@ -70,7 +70,7 @@ def admin():
 @login_required
 def minimum():
     """Set N for the whole group."""
-    if current_user.role != "admin":
+    if not permissions.sets_surveys(current_user):
         abort(403)
     form = MinimumForm()
     if form.validate_on_submit() and pages.minimum_set(db.session, current_user, form, clock.now()):
