@@ -119,6 +119,8 @@ SKIP = {
     "api_docs_page.asset": "the browsable API page's files (Swagger UI), not pages",
     "robots.edit": "a group robot's form: the generated group has no robot (the same form, empty, "
     "is measured at /admin/robots/new)",
+    "complaints.show": "a complaint's page: the generated group has no complaint (its lists are "
+    "measured at /complaints)",
 }
 # Endpoints opened with the role's API token (`Authorization: Bearer`) rather than a sign-in.
 BEARER = ("api.",)
